@@ -1,0 +1,98 @@
+/**
+ * EIP-712 typed data of an EVM-source order (DESIGN §4). The escrow factory hashes exactly
+ * these types on chain, so every field name, type and order here is part of the protocol:
+ * change one and every signature made before stops verifying.
+ */
+import { hashTypedData, type TypedDataDomain } from 'viem';
+import type { Hex, Order } from './order.js';
+
+export const EIP712_DOMAIN_NAME = 'FusionEscrowFactory';
+export const EIP712_DOMAIN_VERSION = '1';
+
+export const ORDER_TYPES = {
+  Order: [
+    { name: 'salt', type: 'uint256' },
+    { name: 'maker', type: 'address' },
+    { name: 'makerAsset', type: 'address' },
+    { name: 'makingAmount', type: 'uint256' },
+    { name: 'dstChain', type: 'string' },
+    { name: 'receiver', type: 'string' },
+    { name: 'takerAsset', type: 'string' },
+    { name: 'srcSafetyDeposit', type: 'uint256' },
+    { name: 'dstSafetyDeposit', type: 'uint256' },
+    { name: 'hashlock', type: 'bytes32' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'expiry', type: 'uint256' },
+    { name: 'auction', type: 'Auction' },
+    { name: 'timelocks', type: 'Timelocks' },
+  ],
+  Auction: [
+    { name: 'startTime', type: 'uint256' },
+    { name: 'duration', type: 'uint256' },
+    { name: 'startAmount', type: 'uint256' },
+    { name: 'endAmount', type: 'uint256' },
+    { name: 'points', type: 'AuctionPoint[]' },
+  ],
+  AuctionPoint: [
+    { name: 'offset', type: 'uint256' },
+    { name: 'amount', type: 'uint256' },
+  ],
+  Timelocks: [
+    { name: 'srcWithdrawal', type: 'uint32' },
+    { name: 'srcPublicWithdrawal', type: 'uint32' },
+    { name: 'srcCancellation', type: 'uint32' },
+    { name: 'srcPublicCancellation', type: 'uint32' },
+    { name: 'dstWithdrawal', type: 'uint32' },
+    { name: 'dstPublicWithdrawal', type: 'uint32' },
+    { name: 'dstCancellation', type: 'uint32' },
+  ],
+} as const;
+
+/** A maker's off-chain cancellation of an unfilled order, signed under the same domain. */
+export const CANCEL_TYPES = {
+  Cancel: [{ name: 'orderHash', type: 'bytes32' }],
+} as const;
+
+export function orderDomain(chainId: number, verifyingContract: Hex): TypedDataDomain {
+  return { name: EIP712_DOMAIN_NAME, version: EIP712_DOMAIN_VERSION, chainId, verifyingContract };
+}
+
+export function orderMessage(o: Order) {
+  return {
+    salt: o.salt,
+    maker: o.maker as Hex,
+    makerAsset: o.makerAsset as Hex,
+    makingAmount: o.makingAmount,
+    dstChain: o.dstChain,
+    receiver: o.receiver,
+    takerAsset: o.takerAsset,
+    srcSafetyDeposit: o.srcSafetyDeposit,
+    dstSafetyDeposit: o.dstSafetyDeposit,
+    hashlock: o.hashlock,
+    nonce: o.nonce,
+    expiry: BigInt(o.expiry),
+    auction: {
+      startTime: BigInt(o.auction.startTime),
+      duration: BigInt(o.auction.duration),
+      startAmount: o.auction.startAmount,
+      endAmount: o.auction.endAmount,
+      points: o.auction.points.map((p) => ({ offset: BigInt(p.offset), amount: p.amount })),
+    },
+    timelocks: { ...o.timelocks },
+  };
+}
+
+/** The full typed-data object for `eth_signTypedData_v4` / viem `signTypedData`. */
+export function orderTypedData(o: Order, chainId: number, verifyingContract: Hex) {
+  return {
+    domain: orderDomain(chainId, verifyingContract),
+    types: ORDER_TYPES,
+    primaryType: 'Order' as const,
+    message: orderMessage(o),
+  };
+}
+
+/** The order hash: the EIP-712 digest the maker signs and the factory recomputes. */
+export function orderHash(o: Order, chainId: number, verifyingContract: Hex): Hex {
+  return hashTypedData(orderTypedData(o, chainId, verifyingContract));
+}
