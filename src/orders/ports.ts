@@ -1,0 +1,84 @@
+/**
+ * What the order use-cases (and later the settlement coordinator) need from the store.
+ * `store/` implements it on Postgres and PGlite with the same SQL.
+ */
+import type { Hex, Order } from '../domain/order.js';
+import type { OrderStatus } from '../domain/status.js';
+
+export interface StoredOrder {
+  orderHash: Hex;
+  order: Order;
+  /** EVM-source orders: the maker's EIP-712 signature. */
+  signature: Hex | null;
+  /** Cardano-source orders: the locked order output `"<txHash>#<index>"`. */
+  lockedOutput: string | null;
+  status: OrderStatus;
+  /** Set once the maker revealed it (status secret_revealed or later); never exposed before. */
+  secret: Hex | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TimelineEvent {
+  id: bigint;
+  orderHash: Hex;
+  /** e.g. `created`, `cancelled`, `expired`, `src_escrow_seen`, `secret_revealed`, … */
+  type: string;
+  fromStatus: OrderStatus | null;
+  toStatus: OrderStatus;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface NewTimelineEvent {
+  type: string;
+  data?: Record<string, unknown>;
+}
+
+export interface OrderFilter {
+  status?: OrderStatus[];
+  maker?: string;
+  srcChain?: string;
+  dstChain?: string;
+  makerAsset?: string;
+  takerAsset?: string;
+  hashes?: Hex[];
+  /** 1–500 */
+  limit: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface OrderPage {
+  items: StoredOrder[];
+  nextCursor: string | null;
+}
+
+export interface OrderRepository {
+  /** Inserts with its `created` timeline event in one transaction; `duplicate` if the hash exists. */
+  insert(order: {
+    orderHash: Hex;
+    order: Order;
+    signature: Hex | null;
+    lockedOutput: string | null;
+    event: NewTimelineEvent;
+  }): Promise<'inserted' | 'duplicate'>;
+  get(orderHash: Hex): Promise<StoredOrder | null>;
+  list(filter: OrderFilter): Promise<OrderPage>;
+  /** Every order with status `active` (for the price ticker and `GET /api/orders/active`). */
+  listActive(): Promise<StoredOrder[]>;
+  /**
+   * Compare-and-set: moves the order to `to` only if its status is one of `from`, writing the
+   * timeline event in the same transaction. Returns the updated order, or null if the status
+   * did not match (nothing written). Callers check the move against the domain state machine first.
+   */
+  transition(
+    orderHash: Hex,
+    from: readonly OrderStatus[],
+    to: OrderStatus,
+    event: NewTimelineEvent,
+    patch?: { secret?: Hex },
+  ): Promise<StoredOrder | null>;
+  timeline(orderHash: Hex): Promise<TimelineEvent[]>;
+  countByStatus(): Promise<Record<OrderStatus, number>>;
+}
