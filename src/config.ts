@@ -1,0 +1,222 @@
+/**
+ * Every setting comes from the environment (DESIGN §10), is validated at start, and a bad
+ * value stops the process with a message naming the variable. No other module reads
+ * process.env.
+ */
+import { getAddress, isAddress } from 'viem';
+import type { Hex } from './domain/order.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const CARDANO_NETWORKS = ['mainnet', 'preprod', 'preview', 'devnet'] as const;
+export type CardanoNetwork = (typeof CARDANO_NETWORKS)[number];
+
+export interface EvmChainConfig {
+  chainId: number;
+  /** EscrowFactory: the EIP-712 verifyingContract of every order on this chain. */
+  factory: Hex;
+  rpcUrl: string | null;
+  wsUrl: string | null;
+  confirmations: number;
+}
+
+export interface CardanoChainConfig {
+  network: CardanoNetwork;
+  chain: `cardano:${CardanoNetwork}`;
+  ogmiosUrl: string | null;
+  escrowScriptHash: string | null;
+  confirmations: number;
+}
+
+export interface Config {
+  host: string;
+  httpPort: number;
+  wsPort: number;
+  dataDir: string;
+  logLevel: string;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  evm: EvmChainConfig;
+  cardano: CardanoChainConfig;
+  /** Resolver API keys (for the `secrets` WS channel). Never logged. */
+  apiKeys: string[];
+  corsOrigins: string[] | true;
+  rateLimit: { max: number; windowMs: number };
+  bodyLimitBytes: number;
+  priceTickMs: number;
+  ws: {
+    maxMessageBytes: number;
+    maxSubscriptions: number;
+    sendBufferLimitBytes: number;
+    heartbeatMs: number;
+    maxConnections: number;
+  };
+  shutdownTimeoutMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * The EscrowFactory address the embedded EVM devnet deploys to (anvil's first account,
+ * nonce 0), used as the default EIP-712 verifyingContract when no factory is configured.
+ */
+export const DEVNET_DEFAULT_FACTORY: Hex = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+
+export function loadConfig(env: Env = process.env): Config {
+  const cardanoNetwork = oneOf(env, 'CARDANO_NETWORK', CARDANO_NETWORKS, 'devnet');
+  return {
+    host: str(env, 'HOST', '0.0.0.0'),
+    httpPort: port(env, 'HTTP_PORT', 3000),
+    wsPort: port(env, 'WS_PORT', 8081),
+    dataDir: str(env, 'DATA_DIR', './.data'),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    evm: {
+      chainId: int(env, 'EVM_CHAIN_ID', 31337, 1, 2 ** 53 - 1),
+      factory: address(env, 'EVM_ESCROW_FACTORY', DEVNET_DEFAULT_FACTORY),
+      rpcUrl: url(env, 'EVM_RPC_URL', ['http:', 'https:']),
+      wsUrl: url(env, 'EVM_WS_URL', ['ws:', 'wss:']),
+      confirmations: int(env, 'EVM_CONFIRMATIONS', 2, 0, 10_000),
+    },
+    cardano: {
+      network: cardanoNetwork,
+      chain: `cardano:${cardanoNetwork}`,
+      ogmiosUrl: url(env, 'OGMIOS_URL', ['ws:', 'wss:', 'http:', 'https:']),
+      escrowScriptHash: hexOrNull(env, 'CARDANO_ESCROW_SCRIPT', 28),
+      confirmations: int(env, 'CARDANO_CONFIRMATIONS', 3, 0, 10_000),
+    },
+    apiKeys: list(env, 'API_KEYS').map((k, i) => {
+      if (k.length < 16) throw new ConfigError('API_KEYS', `key #${i + 1} is shorter than 16 characters`);
+      return k;
+    }),
+    corsOrigins: corsOrigins(env),
+    rateLimit: {
+      max: int(env, 'RATE_LIMIT_MAX', 600, 1, 1_000_000),
+      windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000),
+    },
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    priceTickMs: int(env, 'PRICE_TICK_MS', 1_000, 50, 3_600_000),
+    ws: {
+      maxMessageBytes: int(env, 'WS_MAX_MESSAGE_BYTES', 16 * 1024, 256, 1024 * 1024),
+      maxSubscriptions: int(env, 'WS_MAX_SUBSCRIPTIONS', 100, 1, 100_000),
+      sendBufferLimitBytes: int(env, 'WS_SEND_BUFFER_LIMIT', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
+      heartbeatMs: int(env, 'WS_HEARTBEAT_MS', 30_000, 100, 3_600_000),
+      maxConnections: int(env, 'WS_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    },
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
+}
+
+/** The config with secrets and credentials removed, for the start-up log line. */
+export function describeConfig(c: Config): Record<string, unknown> {
+  const safeUrl = (u: string | null) => {
+    if (!u) return null;
+    const parsed = new URL(u);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  };
+  return {
+    ...c,
+    databaseUrl: safeUrl(c.databaseUrl),
+    redisUrl: safeUrl(c.redisUrl),
+    evm: { ...c.evm, rpcUrl: safeUrl(c.evm.rpcUrl), wsUrl: safeUrl(c.evm.wsUrl) },
+    cardano: { ...c.cardano, ogmiosUrl: safeUrl(c.cardano.ogmiosUrl) },
+    apiKeys: `${c.apiKeys.length} configured`,
+  };
+}
+
+function raw(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function str(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const v = raw(env, name);
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v)) throw new ConfigError(name, `expected a whole number, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  // 0 lets the OS choose a free port (tests, side-by-side instances).
+  return int(env, name, fallback, 0, 65_535);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const v = raw(env, name);
+  if (v === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${v}"`);
+  }
+  return v as T;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | null {
+  const v = raw(env, name);
+  if (v === undefined) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.map((p) => p.replace(':', '://')).join(' or ')}`);
+  }
+  return v;
+}
+
+function address(env: Env, name: string, fallback: Hex): Hex {
+  const v = raw(env, name);
+  if (v === undefined) return fallback;
+  if (!isAddress(v, { strict: false })) throw new ConfigError(name, `is not an EVM address: "${v}"`);
+  return getAddress(v);
+}
+
+function hexOrNull(env: Env, name: string, bytes: number): string | null {
+  const v = raw(env, name);
+  if (v === undefined) return null;
+  if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(v)) {
+    throw new ConfigError(name, `must be ${bytes} bytes of hex (${bytes * 2} characters)`);
+  }
+  return v.toLowerCase();
+}
+
+function list(env: Env, name: string): string[] {
+  const v = raw(env, name);
+  if (v === undefined) return [];
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function corsOrigins(env: Env): string[] | true {
+  const origins = list(env, 'CORS_ORIGINS');
+  if (origins.length === 0 || (origins.length === 1 && origins[0] === '*')) return true;
+  for (const o of origins) {
+    try {
+      new URL(o);
+    } catch {
+      throw new ConfigError('CORS_ORIGINS', `"${o}" is not an origin URL`);
+    }
+  }
+  return origins;
+}
