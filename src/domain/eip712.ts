@@ -96,3 +96,23 @@ export function orderTypedData(o: Order, chainId: number, verifyingContract: Hex
 export function orderHash(o: Order, chainId: number, verifyingContract: Hex): Hex {
   return hashTypedData(orderTypedData(o, chainId, verifyingContract));
 }
+
+/** The EIP712Domain type for the fields orderDomain sets, as eth_signTypedData_v4 expects it listed. */
+export const EIP712_DOMAIN_TYPE = [
+  { name: 'name', type: 'string' },
+  { name: 'version', type: 'string' },
+  { name: 'chainId', type: 'uint256' },
+  { name: 'verifyingContract', type: 'address' },
+] as const;
+
+/**
+ * What a maker's wallet needs to sign an order of this relayer (GET /api/orders/typed-data):
+ * the domain, all types including EIP712Domain, and the primary type. Add `message` to sign.
+ */
+export function typedDataDescriptor(chainId: number, factory: Hex) {
+  return {
+    domain: { name: EIP712_DOMAIN_NAME, version: EIP712_DOMAIN_VERSION, chainId, verifyingContract: factory },
+    types: { EIP712Domain: EIP712_DOMAIN_TYPE, ...ORDER_TYPES },
+    primaryType: 'Order' as const,
+  };
+}
