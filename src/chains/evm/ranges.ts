@@ -1,0 +1,67 @@
+/**
+ * Block-range planning and confirmation arithmetic for the log scanner. Pure.
+ *
+ * Convention: a block has `head - n + 1` confirmations (the block itself counts as one), so
+ * with EVM_CONFIRMATIONS = 1 an event is final as soon as it is mined, and 0 means the same.
+ */
+
+export interface BlockRange {
+  from: bigint;
+  to: bigint;
+}
+
+/** The next range to scan after `lastProcessed` (null: nothing processed yet), or null when caught up. */
+export function nextRange(
+  lastProcessed: bigint | null,
+  startBlock: bigint,
+  head: bigint,
+  maxBlocks: number,
+): BlockRange | null {
+  if (maxBlocks < 1) throw new RangeError('maxBlocks must be at least 1');
+  const from = lastProcessed === null || lastProcessed < startBlock ? startBlock : lastProcessed + 1n;
+  if (from > head) return null;
+  const last = from + BigInt(maxBlocks) - 1n;
+  return { from, to: last < head ? last : head };
+}
+
+export function confirmationsOf(blockNumber: bigint, head: bigint): bigint {
+  return blockNumber > head ? 0n : head - blockNumber + 1n;
+}
+
+/** The highest block number that is final at `head`, or -1 when none is. */
+export function finalHeight(head: bigint, confirmations: number): bigint {
+  if (!Number.isInteger(confirmations) || confirmations < 0) throw new RangeError('confirmations must be a non-negative integer');
+  return head - BigInt(Math.max(confirmations, 1)) + 1n;
+}
+
+export function isFinal(blockNumber: bigint, head: bigint, confirmations: number): boolean {
+  return blockNumber <= finalHeight(head, confirmations);
+}
+
+/**
+ * The eth_getLogs range size: halves when the node refuses a range (too many results, range too
+ * wide) and grows back by doubling after each successful scan, never past the configured maximum.
+ */
+export class RangeSizer {
+  private size: number;
+
+  constructor(private readonly max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError('max block range must be a positive integer');
+    this.size = max;
+  }
+
+  get current(): number {
+    return this.size;
+  }
+
+  /** Returns false when the range is already a single block (nothing left to shrink). */
+  shrink(): boolean {
+    if (this.size <= 1) return false;
+    this.size = Math.max(1, Math.floor(this.size / 2));
+    return true;
+  }
+
+  grow(): void {
+    this.size = Math.min(this.max, this.size * 2);
+  }
+}

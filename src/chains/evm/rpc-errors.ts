@@ -1,0 +1,45 @@
+/**
+ * Recognises the ways JSON-RPC providers refuse an eth_getLogs range as too big. There is no
+ * standard code: geth-likes use -32005 ("limit exceeded", "query returned more than 10000
+ * results"), hosted providers answer with their own messages. Matching is on the whole error
+ * chain (viem wraps the node's error).
+ */
+const TOO_MANY_PATTERNS = [
+  /more than \d+ results/i,
+  /too many (results|logs|blocks)/i,
+  /limit exceeded/i,
+  /response size (is )?(exceeded|too large|should not)/i,
+  /block range (is )?(too (large|wide|big)|exceeds|limit)/i,
+  /exceed(s|ed)? (the )?(maximum|max) (block )?range/i,
+  /range (is )?too (large|wide)/i,
+  /query timeout exceeded/i,
+];
+
+function* errorChain(err: unknown): Generator<Record<string, unknown>> {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 8 && cur && typeof cur === 'object'; depth++) {
+    yield cur as Record<string, unknown>;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+}
+
+export function isRangeTooLargeError(err: unknown): boolean {
+  for (const e of errorChain(err)) {
+    if (e.code === -32005) return true;
+    const text = [e.message, e.details, e.shortMessage].filter((x) => typeof x === 'string').join(' ');
+    if (TOO_MANY_PATTERNS.some((p) => p.test(text))) return true;
+  }
+  return false;
+}
+
+/** A short, secret-free description of an RPC failure for status()/logs (no URLs: they may carry API keys). */
+export function describeRpcError(err: unknown): string {
+  for (const e of errorChain(err)) {
+    if (typeof e.shortMessage === 'string') return redactUrls(e.shortMessage);
+  }
+  return redactUrls(err instanceof Error ? err.message : String(err));
+}
+
+export function redactUrls(text: string): string {
+  return text.replace(/\b(https?|wss?):\/\/[^\s"')]+/gi, (u) => `${u.split('://')[0]}://<redacted>`).slice(0, 300);
+}
