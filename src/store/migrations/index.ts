@@ -1,0 +1,15 @@
+/**
+ * The migrations, in order. A static list (not a folder scan) so they bundle and run the same
+ * from tsx, vitest or compiled output. Rules: never edit a migration that has shipped; add
+ * `000N_<what>.ts` and list it here.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_initial.js';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
