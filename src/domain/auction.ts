@@ -140,6 +140,10 @@ export function validateAuction(a: Auction, field = 'auction'): DomainIssue[] {
   let prevAmount: bigint | null = amountsOk ? a.startAmount : null;
   a.points.forEach((p, i) => {
     const f = `.points[${i}]`;
+    if (typeof p !== 'object' || p === null) {
+      bad(f, 'a point is an object { offset, amount }');
+      return;
+    }
     if (!Number.isSafeInteger(p.offset) || p.offset <= prevOffset || (durationOk && p.offset >= a.duration)) {
       bad(`${f}.offset`, 'point offsets must be integers, strictly increasing, strictly inside (0, duration)');
     } else {
