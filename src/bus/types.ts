@@ -14,6 +14,12 @@ export interface OrderCreatedMessage {
   status: string;
   order: WireOrder;
   createdAt: string;
+  /**
+   * What a resolver needs to fill (EVM: the maker's signature; Cardano: the locked output).
+   * Optional for compatibility: when absent, the active-order book reads the order from the store.
+   */
+  signature?: string | null;
+  lockedOutput?: string | null;
 }
 
 export interface OrderUpdatedMessage {
@@ -60,3 +66,9 @@ export interface Bus {
   /** Idempotent. */
   stop(): Promise<void>;
 }
+
+/** Told about a subscriber that threw (the other subscribers still get the message). */
+export type BusErrorHandler = (err: unknown, topic: Topic) => void;
+
+/** Every topic, e.g. for a transport that subscribes to all of them at start. */
+export const TOPICS = ['orders', 'prices', 'chain', 'secrets'] as const satisfies readonly Topic[];
