@@ -1,0 +1,168 @@
+/**
+ * One step of settlement: given an order's status, what the chains show for it and the time,
+ * the next state-machine event to apply (or none). The coordinator applies steps until none
+ * is left. Because the step is computed from stored facts, not from the event that triggered
+ * it, replaying after a crash or a duplicate delivery changes nothing.
+ *
+ * Pure: no I/O, time is a parameter.
+ */
+import type { EscrowCreatedEvent, EscrowWithdrawnEvent } from '../chains/events.js';
+import { isSecretFor } from '../domain/hashlock.js';
+import type { Hex, Order } from '../domain/order.js';
+import type { OrderEvent } from '../domain/state-machine.js';
+import type { OrderStatus } from '../domain/status.js';
+import type { EscrowView, Seen } from './escrow-view.js';
+import { verifyDstEscrow, verifySrcEscrow, type EscrowProblem } from './verify-escrows.js';
+
+export interface SettlementPolicy {
+  /** Allowed difference between destination deadlines and source deployedAt + offsets (one block). */
+  toleranceSeconds: number;
+  /**
+   * The secret is not offered when less than this remains before either cancellation opens:
+   * the resolver needs time to withdraw on both chains before funds can go back.
+   */
+  secretMarginSeconds: number;
+}
+
+export interface ReconcileInput {
+  orderHash: Hex;
+  order: Order;
+  status: OrderStatus;
+  view: EscrowView;
+  /** Unix seconds. */
+  now: number;
+  policy: SettlementPolicy;
+}
+
+export interface Step {
+  event: OrderEvent;
+  /** Goes into the timeline event. Never contains the secret unless it is already public on chain. */
+  data: Record<string, unknown>;
+  /** Set when the step records a secret seen on chain. */
+  secret?: Hex;
+}
+
+export function nextStep(input: ReconcileInput): Step | null {
+  const { status, order, now } = input;
+  const src = validSrc(input);
+  const dst = src ? validDst(input, src.event) : undefined;
+
+  switch (status) {
+    case 'active': {
+      if (src) return { event: 'src_escrow_seen', data: escrowRef(src.event) };
+      if (now > order.expiry) return { event: 'expired', data: { expiry: order.expiry } };
+      return null;
+    }
+    case 'src_escrowed': {
+      if (!src) return { event: 'src_escrow_reverted', data: { reason: 'source escrow no longer on chain' } };
+      const cancel = finalCancellation(input);
+      if (cancel) return cancel;
+      if (dst) return { event: 'dst_escrow_verified', data: escrowRef(dst.event) };
+      const windowEnd = src.event.deployedAt + order.timelocks.dstPublicWithdrawal;
+      if (now >= windowEnd) {
+        return { event: 'dst_escrow_invalid', data: { deadline: windowEnd, candidates: dstProblems(input, src.event) } };
+      }
+      return null;
+    }
+    case 'escrowed': {
+      if (!src) return { event: 'src_escrow_reverted', data: { reason: 'source escrow no longer on chain' } };
+      if (!dst) return { event: 'dst_escrow_reverted', data: { reason: 'destination escrow no longer on chain' } };
+      const cancel = finalCancellation(input);
+      if (cancel) return cancel;
+      if (src.final && dst.final && secretWindowOpen(input, src.event, dst.event)) {
+        return { event: 'escrows_final', data: { src: escrowRef(src.event), dst: escrowRef(dst.event) } };
+      }
+      return null;
+    }
+    case 'ready_for_secret': {
+      if (!src) return { event: 'src_escrow_reverted', data: { reason: 'source escrow no longer on chain' } };
+      if (!dst) return { event: 'dst_escrow_reverted', data: { reason: 'destination escrow no longer on chain' } };
+      // Someone already used the secret on chain: it is public, record it.
+      const onChain = withdrawalWithSecret(input);
+      if (onChain) {
+        return {
+          event: 'secret_revealed',
+          data: { source: 'chain', ...eventRef(onChain) },
+          secret: onChain.secret,
+        };
+      }
+      return finalCancellation(input);
+    }
+    case 'secret_revealed': {
+      const cancel = finalCancellation(input);
+      if (src && dst && isSettledBy(input, src.event, 'withdrawn') && isSettledBy(input, dst.event, 'withdrawn')) {
+        return { event: 'withdrawals_complete', data: { src: escrowRef(src.event), dst: escrowRef(dst.event) } };
+      }
+      return cancel;
+    }
+    case 'invalid_fill': {
+      if (!src) return { event: 'src_escrow_reverted', data: { reason: 'source escrow no longer on chain' } };
+      return finalCancellation(input);
+    }
+    case 'refunding': {
+      const escrows = [src, dst].filter((e): e is Seen<EscrowCreatedEvent> => e !== undefined);
+      if (escrows.length > 0 && escrows.every((e) => isSettledBy(input, e.event, 'any'))) {
+        return { event: 'refunds_complete', data: { escrows: escrows.map((e) => escrowRef(e.event)) } };
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The first source escrow that matches the order. */
+function validSrc(input: ReconcileInput): Seen<EscrowCreatedEvent> | undefined {
+  return input.view.src.find((s) => verifySrcEscrow(input.orderHash, input.order, s.event).length === 0);
+}
+
+/** The first destination escrow that pays what the order and the source fill promised. */
+function validDst(input: ReconcileInput, src: EscrowCreatedEvent): Seen<EscrowCreatedEvent> | undefined {
+  return input.view.dst.find(
+    (d) => verifyDstEscrow(input.orderHash, input.order, src, d.event, input.policy.toleranceSeconds).length === 0,
+  );
+}
+
+function dstProblems(input: ReconcileInput, src: EscrowCreatedEvent): { escrow: string; problems: EscrowProblem[] }[] {
+  return input.view.dst.map((d) => ({
+    escrow: d.event.escrow,
+    problems: verifyDstEscrow(input.orderHash, input.order, src, d.event, input.policy.toleranceSeconds),
+  }));
+}
+
+/**
+ * Both escrows are past their finality lock (withdrawal is possible on both chains) and enough
+ * time remains before either cancellation for the resolver to finish.
+ */
+function secretWindowOpen(input: ReconcileInput, src: EscrowCreatedEvent, dst: EscrowCreatedEvent): boolean {
+  const { now, policy } = input;
+  const opens = Math.max(src.deadlines.withdrawal, dst.deadlines.withdrawal);
+  const closes = Math.min(src.deadlines.cancellation, dst.deadlines.cancellation) - policy.secretMarginSeconds;
+  return now >= opens && now < closes;
+}
+
+/** A cancellation of one of this order's escrows, once final (a reorg can no longer undo it). */
+function finalCancellation(input: ReconcileInput): Step | null {
+  const c = input.view.cancellations.find((x) => x.final && x.event.orderHash.toLowerCase() === input.orderHash.toLowerCase());
+  return c ? { event: 'cancellation_seen', data: { ...eventRef(c.event), side: c.event.side, public: c.event.public } } : null;
+}
+
+function withdrawalWithSecret(input: ReconcileInput): EscrowWithdrawnEvent | undefined {
+  return input.view.withdrawals.find((w) => isSecretFor(w.event.secret, input.order.hashlock))?.event;
+}
+
+function isSettledBy(input: ReconcileInput, escrow: EscrowCreatedEvent, how: 'withdrawn' | 'any'): boolean {
+  const sameEscrow = (e: { chain: string; escrow: string }) =>
+    e.chain === escrow.chain && e.escrow.toLowerCase() === escrow.escrow.toLowerCase();
+  const withdrawn = input.view.withdrawals.some((w) => w.final && sameEscrow(w.event));
+  if (how === 'withdrawn') return withdrawn;
+  return withdrawn || input.view.cancellations.some((c) => c.final && sameEscrow(c.event));
+}
+
+function escrowRef(e: EscrowCreatedEvent): Record<string, unknown> {
+  return { chain: e.chain, escrow: e.escrow, txHash: e.txHash, blockNumber: e.blockNumber.toString(), side: e.side };
+}
+
+function eventRef(e: { chain: string; escrow: string; txHash: string; blockNumber: bigint }): Record<string, unknown> {
+  return { chain: e.chain, escrow: e.escrow, txHash: e.txHash, blockNumber: e.blockNumber.toString() };
+}

@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import type { ChainEvent, ChainEventUpdate, EscrowCreatedEvent } from '../../src/chains/events.js';
+import { hashlockOf } from '../../src/domain/hashlock.js';
+import type { Hex, Order } from '../../src/domain/order.js';
+import { nextStatus } from '../../src/domain/state-machine.js';
+import type { OrderStatus } from '../../src/domain/status.js';
+import { dstDeadlines, srcDeadlines } from '../../src/domain/timelocks.js';
+import { buildEscrowView } from '../../src/settlement/escrow-view.js';
+import { nextStep, type SettlementPolicy, type Step } from '../../src/settlement/reconcile.js';
+
+const SECRET = `0x${'11'.repeat(32)}` as Hex;
+const HASHLOCK = hashlockOf(SECRET);
+const ORDER_HASH = `0x${'ab'.repeat(32)}` as Hex;
+const RECEIVER = 'addr_test1vpu5vlrf4xkxv2qpwngf6cjhtw542ayty80v8dyr49rf5eg0yu80w';
+const T0 = 1_800_000_000;
+const DEPLOYED = T0 + 100;
+const policy: SettlementPolicy = { toleranceSeconds: 20, secretMarginSeconds: 60 };
+
+const order: Order = {
+  srcChain: '31337',
+  dstChain: 'cardano:devnet',
+  maker: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+  receiver: RECEIVER,
+  makerAsset: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+  makingAmount: 10n ** 18n,
+  takerAsset: 'lovelace',
+  auction: { startTime: T0, duration: 600, startAmount: 5_000_000n, endAmount: 4_000_000n, points: [] },
+  hashlock: HASHLOCK,
+  timelocks: {
+    srcWithdrawal: 30,
+    srcPublicWithdrawal: 400,
+    srcCancellation: 900,
+    srcPublicCancellation: 1000,
+    dstWithdrawal: 30,
+    dstPublicWithdrawal: 300,
+    dstCancellation: 700,
+  },
+  srcSafetyDeposit: 1000n,
+  dstSafetyDeposit: 2_000_000n,
+  nonce: 1n,
+  salt: 2n,
+  expiry: T0 + 3600,
+};
+
+let n = 0;
+function meta(chain: string, blockTime: number) {
+  n++;
+  return { id: `${chain}:0x${n}:0`, chain, txHash: `0x${n}`, index: 0, blockNumber: BigInt(n), blockHash: `0xb${n}`, blockTime };
+}
+
+const src = (): EscrowCreatedEvent => ({
+  ...meta('31337', DEPLOYED),
+  type: 'escrow_created',
+  side: 'src',
+  escrow: '0x1111111111111111111111111111111111111111',
+  orderHash: ORDER_HASH,
+  hashlock: HASHLOCK,
+  maker: order.maker,
+  taker: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+  token: order.makerAsset,
+  amount: order.makingAmount,
+  safetyDeposit: 1000n,
+  deployedAt: DEPLOYED,
+  deadlines: srcDeadlines(order.timelocks, DEPLOYED),
+  dst: { chain: 'cardano:devnet', receiver: RECEIVER, asset: 'lovelace', amount: 4_900_000n, safetyDeposit: 2_000_000n },
+});
+
+const dst = (over: Partial<EscrowCreatedEvent> = {}): EscrowCreatedEvent => ({
+  ...meta('cardano:devnet', DEPLOYED + 10),
+  type: 'escrow_created',
+  side: 'dst',
+  escrow: `${'aa'.repeat(32)}#0`,
+  orderHash: ORDER_HASH,
+  hashlock: HASHLOCK,
+  maker: RECEIVER,
+  taker: 'ee'.repeat(28),
+  token: 'lovelace',
+  amount: 4_900_000n,
+  safetyDeposit: 2_000_000n,
+  deployedAt: DEPLOYED + 10,
+  deadlines: dstDeadlines(order.timelocks, DEPLOYED),
+  ...over,
+});
+
+const withdrawn = (of: EscrowCreatedEvent, secret: Hex = SECRET): ChainEvent => ({
+  ...meta(of.chain, DEPLOYED + 200),
+  type: 'escrow_withdrawn',
+  side: of.side,
+  escrow: of.escrow,
+  orderHash: ORDER_HASH,
+  secret,
+  public: false,
+  to: of.side === 'dst' ? RECEIVER : of.taker,
+});
+
+const cancelled = (of: EscrowCreatedEvent): ChainEvent => ({
+  ...meta(of.chain, DEPLOYED + 950),
+  type: 'escrow_cancelled',
+  side: of.side,
+  escrow: of.escrow,
+  orderHash: ORDER_HASH,
+  public: false,
+  to: of.side === 'src' ? order.maker : of.taker,
+});
+
+const observed = (event: ChainEvent): ChainEventUpdate => ({ status: 'observed', event });
+const final = (event: ChainEvent): ChainEventUpdate => ({ status: 'final', event });
+const reverted = (event: ChainEvent): ChainEventUpdate => ({ status: 'reverted', event });
+
+/** Applies steps the way the coordinator does, through the real state machine. */
+function settle(status: OrderStatus, updates: ChainEventUpdate[], now: number): { status: OrderStatus; steps: Step[] } {
+  const steps: Step[] = [];
+  const view = buildEscrowView(updates);
+  for (let i = 0; i < 10; i++) {
+    const step = nextStep({ orderHash: ORDER_HASH, order, status, view, now, policy });
+    if (!step) break;
+    const to = nextStatus(status, step.event);
+    expect(to, `${step.event} from ${status} must be legal`).not.toBeNull();
+    steps.push(step);
+    status = to!;
+  }
+  return { status, steps };
+}
+
+describe('settlement reconcile', () => {
+  it('drives a healthy swap from active to executed', () => {
+    const s = src();
+    const d = dst();
+    let r = settle('active', [observed(s)], DEPLOYED + 1);
+    expect(r.status).toBe('src_escrowed');
+    r = settle(r.status, [observed(s), observed(d)], DEPLOYED + 12);
+    expect(r.status).toBe('escrowed');
+    // Final on both chains but still inside the finality lock: not yet.
+    r = settle(r.status, [final(s), final(d)], DEPLOYED + 29);
+    expect(r.status).toBe('escrowed');
+    r = settle(r.status, [final(s), final(d)], DEPLOYED + 30);
+    expect(r.status).toBe('ready_for_secret');
+    // The maker reveals through the API (not a reconcile step): secret_revealed.
+    const ws = withdrawn(s);
+    const wd = withdrawn(d);
+    r = settle('secret_revealed', [final(s), final(d), observed(wd), observed(ws)], DEPLOYED + 200);
+    expect(r.status).toBe('secret_revealed');
+    r = settle('secret_revealed', [final(s), final(d), final(wd), final(ws)], DEPLOYED + 210);
+    expect(r.status).toBe('executed');
+  });
+
+  it('is idempotent: the same facts give no further step once applied', () => {
+    const updates = [final(src()), final(dst())];
+    const first = settle('active', updates, DEPLOYED + 31);
+    expect(first.status).toBe('ready_for_secret');
+    expect(settle(first.status, updates, DEPLOYED + 31).steps).toEqual([]);
+  });
+
+  it('never offers the secret for an observed (not final) escrow', () => {
+    expect(settle('active', [final(src()), observed(dst())], DEPLOYED + 100).status).toBe('escrowed');
+    expect(settle('active', [observed(src()), final(dst())], DEPLOYED + 100).status).toBe('escrowed');
+  });
+
+  it('never offers the secret when too little time is left before a cancellation', () => {
+    const late = DEPLOYED + order.timelocks.dstCancellation - policy.secretMarginSeconds;
+    expect(settle('escrowed', [final(src()), final(dst())], late).status).toBe('escrowed');
+    expect(settle('escrowed', [final(src()), final(dst())], late - 1).status).toBe('ready_for_secret');
+  });
+
+  describe.each([
+    ['a lower amount', { amount: 4_899_999n }],
+    ['another receiver', { maker: 'addr_test1vz2fxv2umyhttkxyxp8x0dlpdt3k6cwng5pxj3jhsydzer3jcu5d8' }],
+    ['another hashlock', { hashlock: hashlockOf(`0x${'22'.repeat(32)}` as Hex) }],
+    ['deadlines too late', { deadlines: dstDeadlines(order.timelocks, DEPLOYED + 21) }],
+    ['deadlines too early', { deadlines: dstDeadlines(order.timelocks, DEPLOYED - 21) }],
+    ['a missing safety deposit', { safetyDeposit: 0n }],
+  ])('a destination escrow with %s', (_name, over) => {
+    it('is never verified, and the fill becomes invalid once the destination window passes', () => {
+      const updates = [final(src()), final(dst(over))];
+      const windowEnd = DEPLOYED + order.timelocks.dstPublicWithdrawal;
+      expect(settle('src_escrowed', updates, windowEnd - 1).status).toBe('src_escrowed');
+      const r = settle('src_escrowed', updates, windowEnd);
+      expect(r.status).toBe('invalid_fill');
+      expect(JSON.stringify(r.steps[0]!.data)).toContain('problems');
+    });
+  });
+
+  it('a correct destination escrow after a wrong one still verifies (griefing does not kill the fill)', () => {
+    const updates = [final(src()), final(dst({ amount: 1n })), final(dst({ escrow: `${'bb'.repeat(32)}#0` }))];
+    expect(settle('src_escrowed', updates, DEPLOYED + 40).status).toBe('ready_for_secret');
+  });
+
+  it('a resolver that never funds the destination: invalid_fill, then the maker is refunded', () => {
+    const s = src();
+    let r = settle('src_escrowed', [final(s)], DEPLOYED + order.timelocks.dstPublicWithdrawal);
+    expect(r.status).toBe('invalid_fill');
+    r = settle(r.status, [final(s), observed(cancelled(s))], DEPLOYED + 950);
+    expect(r.status).toBe('invalid_fill');
+    r = settle(r.status, [final(s), final(cancelled(s))], DEPLOYED + 951);
+    expect(r.status).toBe('refunded');
+  });
+
+  it('undoes transitions whose escrows were reorged away', () => {
+    const s = src();
+    const d = dst();
+    expect(settle('ready_for_secret', [final(s), reverted(d)], DEPLOYED + 40).status).toBe('src_escrowed');
+    expect(settle('escrowed', [reverted(s), observed(d)], DEPLOYED + 40).status).toBe('active');
+    expect(settle('src_escrowed', [reverted(s)], DEPLOYED + 40).status).toBe('active');
+  });
+
+  it('records a secret that appeared on chain while waiting for the maker', () => {
+    const s = src();
+    const d = dst();
+    const r = settle('ready_for_secret', [final(s), final(d), observed(withdrawn(d))], DEPLOYED + 60);
+    expect(r.status).toBe('secret_revealed');
+    expect(r.steps[0]!.secret).toBe(SECRET);
+  });
+
+  it('ignores a withdrawal with a wrong preimage', () => {
+    const s = src();
+    const d = dst();
+    const wrong = withdrawn(d, `0x${'33'.repeat(32)}` as Hex);
+    expect(settle('ready_for_secret', [final(s), final(d), final(wrong)], DEPLOYED + 60).status).toBe('ready_for_secret');
+  });
+
+  it('refunds both sides after cancellations', () => {
+    const s = src();
+    const d = dst();
+    let r = settle('ready_for_secret', [final(s), final(d), final(cancelled(d))], DEPLOYED + 800);
+    expect(r.status).toBe('refunding');
+    r = settle(r.status, [final(s), final(d), final(cancelled(d)), final(cancelled(s))], DEPLOYED + 950);
+    expect(r.status).toBe('refunded');
+  });
+
+  it('expires an unfilled order after its expiry, not before', () => {
+    expect(settle('active', [], order.expiry).status).toBe('active');
+    expect(settle('active', [], order.expiry + 1).status).toBe('expired');
+  });
+
+  it('does not treat a source escrow for another order as a fill', () => {
+    const other = { ...src(), orderHash: `0x${'cc'.repeat(32)}` as Hex };
+    expect(settle('active', [final(other)], DEPLOYED + 1).status).toBe('active');
+  });
+});
