@@ -1,0 +1,61 @@
+/**
+ * Wires a monitor the way main.ts does — real anvil, real store (Postgres, a database per
+ * harness), in-process bus — and records every published update.
+ */
+import { Registry } from 'prom-client';
+import type { Address } from 'viem';
+import { InProcessBus } from '../../../src/bus/in-process.js';
+import type { ChainEventUpdate } from '../../../src/chains/events.js';
+import { EvmEscrowMonitor, type EvmMonitorOptions } from '../../../src/chains/evm/monitor.js';
+import { ChainStateRepository } from '../../../src/store/chain-state-repo.js';
+import { withPostgres, type TestPostgres } from '../../support/db.js';
+
+export interface Harness {
+  store: ChainStateRepository;
+  bus: InProcessBus;
+  published: ChainEventUpdate[];
+  registry: Registry;
+  monitor(overrides: Partial<EvmMonitorOptions> & { rpcUrl: string; factory: Address }): EvmEscrowMonitor;
+  /** Statuses published for one event id, in order. */
+  historyOf(id: string): string[];
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const pg: TestPostgres = await withPostgres();
+  const store = new ChainStateRepository(pg.database.db);
+  const bus = new InProcessBus();
+  const published: ChainEventUpdate[] = [];
+  bus.subscribe('chain', (u) => published.push(u));
+  const registry = new Registry();
+  const monitors: EvmEscrowMonitor[] = [];
+  return {
+    store,
+    bus,
+    published,
+    registry,
+    monitor(o) {
+      const m = new EvmEscrowMonitor({
+        chainId: 31337,
+        startBlock: 0n,
+        confirmations: 1,
+        store,
+        bus,
+        registry,
+        pollIntervalMs: 50,
+        minBackoffMs: 50,
+        maxBackoffMs: 400,
+        rpcTimeoutMs: 3_000,
+        ...o,
+      });
+      monitors.push(m);
+      return m;
+    },
+    historyOf: (id) => published.filter((u) => u.event.id === id).map((u) => u.status),
+    async close() {
+      await Promise.all(monitors.map((m) => m.stop()));
+      await bus.stop();
+      await pg.drop();
+    },
+  };
+}
