@@ -82,3 +82,23 @@ export interface OrderRepository {
   timeline(orderHash: Hex): Promise<TimelineEvent[]>;
   countByStatus(): Promise<Record<OrderStatus, number>>;
 }
+
+/**
+ * On-chain check that the maker can actually pay (EVM: balance and allowance to the factory).
+ * Present only when the source chain is connected; intake skips it otherwise.
+ */
+export type MakerFundsResult = { ok: true } | { ok: false; code: string; message: string };
+
+export interface MakerFundsCheck {
+  check(order: Order): Promise<MakerFundsResult>;
+}
+
+/**
+ * Read side of the escrows the monitors recorded (the store implements it). The records are
+ * passed through to the API, which writes bigints as decimal strings and dates as ISO text.
+ */
+export interface EscrowQueries<E = unknown> {
+  listByOrder(orderHash: Hex, chain?: string): Promise<E[]>;
+  get(chain: string, id: string): Promise<E | null>;
+  list(filter: { orderHash?: Hex; chain?: string }): Promise<E[]>;
+}

@@ -1,0 +1,1 @@
+export { buildHttpApp, type HttpApp, type HttpAppDeps } from './app.js';

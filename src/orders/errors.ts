@@ -1,0 +1,63 @@
+/**
+ * The one error type of the relayer's use-cases and API. `code` is a stable, machine-readable
+ * string (part of the public API: never rename one, only add); `httpStatus` is how the HTTP
+ * layer answers it; `message` is for humans and never contains secrets.
+ */
+export class RelayerError extends Error {
+  constructor(
+    readonly code: string,
+    readonly httpStatus: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'RelayerError';
+  }
+}
+
+export function isRelayerError(err: unknown): err is RelayerError {
+  return err instanceof RelayerError;
+}
+
+/**
+ * Every code the order use-cases and the HTTP layer emit, with its status, for the OpenAPI
+ * document and the README table. The domain's validation codes (DOMAIN_ISSUE_CODES) are 400s.
+ */
+export const ERROR_CODES = {
+  VALIDATION_ERROR: { status: 400, meaning: 'the request does not match the schema (details name the path)' },
+  UNKNOWN_FIELD: { status: 400, meaning: 'a field the schema does not define' },
+  MALFORMED_JSON: { status: 400, meaning: 'the body is not valid JSON' },
+  INVALID_AMOUNT: { status: 400, meaning: 'an amount is not a non-negative integer decimal string of ≤ 78 digits, or out of range' },
+  INVALID_ADDRESS: { status: 400, meaning: 'an address is malformed or on the wrong network' },
+  INVALID_ASSET: { status: 400, meaning: 'an asset is neither an EVM token address nor a Cardano unit' },
+  INVALID_HASHLOCK: { status: 400, meaning: 'the hashlock is not 0x + 32 bytes' },
+  INVALID_AUCTION: { status: 400, meaning: 'the auction is not sane (DESIGN §5)' },
+  INVALID_TIMELOCKS: { status: 400, meaning: 'the timelocks are not ordered (DESIGN §6)' },
+  INVALID_FIELD: { status: 400, meaning: 'nonce, salt or expiry out of range' },
+  ORDER_EXPIRED: { status: 400, meaning: 'the order expiry is not in the future' },
+  EXPIRY_TOO_FAR: { status: 400, meaning: 'the order expiry is more than 30 days ahead' },
+  UNSUPPORTED_CHAIN_PAIR: { status: 400, meaning: 'the chain pair is not served (only EVM → Cardano today)' },
+  INVALID_SIGNATURE: { status: 400, meaning: 'the signature is malformed or recovers no address' },
+  SIGNATURE_MISMATCH: { status: 400, meaning: 'the order signature was made by another key, chain or factory than the order names' },
+  INVALID_ORDER_HASH: { status: 400, meaning: 'an order hash is not 0x + 32 bytes' },
+  INVALID_SECRET: { status: 400, meaning: 'the secret is not 32 bytes or does not open the hashlock' },
+  INVALID_LIMIT: { status: 400, meaning: 'limit is not an integer in 1..500' },
+  INVALID_CURSOR: { status: 400, meaning: 'the cursor was not produced by this API' },
+  INVALID_STATUS_FILTER: { status: 400, meaning: 'a status filter names no order status' },
+  TOO_MANY_HASHES: { status: 400, meaning: 'more than 100 hashes in one lookup' },
+  NOT_MAKER: { status: 403, meaning: 'the cancellation was signed by someone other than the maker' },
+  NOT_FOUND: { status: 404, meaning: 'no such route' },
+  ORDER_NOT_FOUND: { status: 404, meaning: 'no order with this hash' },
+  ESCROW_NOT_FOUND: { status: 404, meaning: 'no escrow with this chain and id' },
+  DUPLICATE_ORDER: { status: 409, meaning: 'an order with this hash was already submitted' },
+  INVALID_STATUS: { status: 409, meaning: 'the order is not in a status that allows this action' },
+  BODY_TOO_LARGE: { status: 413, meaning: 'the body exceeds the configured limit' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'the body is not application/json' },
+  INSUFFICIENT_BALANCE: { status: 422, meaning: 'the maker does not hold makingAmount of makerAsset' },
+  INSUFFICIENT_ALLOWANCE: { status: 422, meaning: 'the maker has not approved the escrow factory for makingAmount' },
+  RATE_LIMITED: { status: 429, meaning: 'too many requests; retry after the Retry-After seconds' },
+  NOT_READY: { status: 503, meaning: 'a required dependency is down' },
+  INTERNAL_ERROR: { status: 500, meaning: 'an unexpected error (logged with the request id)' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,303 @@
+/**
+ * The order use-cases (DESIGN §2 `orders/`): intake, maker cancel, secret reveal, expiry sweep
+ * and queries. No HTTP here: callers get plain values or a RelayerError with a stable code.
+ * The store is the source of truth; bus messages go out only after the store committed.
+ */
+import type { Logger } from 'pino';
+import type { ActiveOrderBook, ActiveOrderSnapshot } from '../auction/types.js';
+import type { Bus, TopicMessages } from '../bus/types.js';
+import { auctionAmount } from '../domain/auction.js';
+import { orderHash as eip712OrderHash } from '../domain/eip712.js';
+import { isSecretFor } from '../domain/hashlock.js';
+import { orderFromWire, orderToWire, type Hex, type Order, type WireOrder } from '../domain/order.js';
+import { cancelDigest, recoverDigestSigner, recoverOrderSigner } from '../domain/signature.js';
+import { allowedFrom, nextStatus, type OrderEvent } from '../domain/state-machine.js';
+import type { OrderStatus } from '../domain/status.js';
+import { validateOrder, type SupportedChains } from '../domain/validate-order.js';
+import type { RelayerMetrics } from '../observability/metrics.js';
+import { RelayerError } from './errors.js';
+import type {
+  EscrowQueries,
+  MakerFundsCheck,
+  OrderFilter,
+  OrderPage,
+  OrderRepository,
+  StoredOrder,
+  TimelineEvent,
+} from './ports.js';
+
+export interface OrderServiceDeps {
+  repo: OrderRepository;
+  bus: Bus;
+  /** Unix seconds. */
+  clock: () => number;
+  supportedChains: SupportedChains;
+  /** Balance/allowance check of the source chain; absent when no chain is connected. */
+  makerFunds?: MakerFundsCheck;
+  escrows?: EscrowQueries;
+  /** The priced cache of active orders (the ticker's); absent, prices are computed per request. */
+  book?: ActiveOrderBook;
+  logger: Logger;
+  metrics?: RelayerMetrics;
+}
+
+export interface SubmitInput {
+  order: WireOrder;
+  signature?: string;
+  lockedOutput?: string;
+}
+
+export interface OrderDetail {
+  stored: StoredOrder;
+  /** Auction price now, only while the order is active. */
+  currentAmount: bigint | null;
+  escrows: unknown[];
+  timeline: TimelineEvent[];
+}
+
+const EMPTY_SNAPSHOT: ActiveOrderSnapshot = { at: 0, version: 0, items: [] };
+
+export class OrderService {
+  constructor(private readonly deps: OrderServiceDeps) {}
+
+  /** Whether intake checks makers' funds on chain (for /health). */
+  get fundsCheckEnabled(): boolean {
+    return this.deps.makerFunds !== undefined;
+  }
+
+  async submit(input: SubmitInput): Promise<{ orderHash: Hex; status: 'active' }> {
+    try {
+      const result = await this.intake(input);
+      this.deps.metrics?.ordersSubmitted.inc({ result: 'accepted' });
+      return result;
+    } catch (err) {
+      this.deps.metrics?.ordersSubmitted.inc({ result: err instanceof RelayerError ? err.code : 'INTERNAL_ERROR' });
+      throw err;
+    }
+  }
+
+  private async intake(input: SubmitInput): Promise<{ orderHash: Hex; status: 'active' }> {
+    const { repo, supportedChains } = this.deps;
+    if (input.lockedOutput !== undefined) {
+      throw new RelayerError(
+        'UNSUPPORTED_CHAIN_PAIR',
+        400,
+        'Cardano-source orders ({ order, lockedOutput }) are not accepted yet; only EVM-source orders with a signature are',
+      );
+    }
+    if (input.signature === undefined) {
+      throw new RelayerError('VALIDATION_ERROR', 400, 'an EVM-source order needs its EIP-712 `signature`', {
+        issues: [{ path: '/signature', message: 'required' }],
+      });
+    }
+    const order = orderFromWire(input.order);
+    const issues = validateOrder(order, { now: this.deps.clock(), supportedChains });
+    if (issues.length > 0) {
+      const first = issues[0]!;
+      throw new RelayerError(first.code, 400, `${first.field}: ${first.message}`, { issues });
+    }
+    const { chainId, factory } = this.evmDomainOf(order);
+    const hash = eip712OrderHash(order, chainId, factory);
+    const signer = recoverOrderSigner(order, input.signature, chainId, factory, hash);
+    if (signer === null) {
+      throw new RelayerError('INVALID_SIGNATURE', 400, 'the signature is malformed or non-canonical and recovers no address');
+    }
+    if (signer.toLowerCase() !== order.maker.toLowerCase()) {
+      throw new RelayerError(
+        'SIGNATURE_MISMATCH',
+        400,
+        `the signature does not recover the maker for this order on chain ${order.srcChain} (factory ${factory}); check the key, chain id and verifying contract`,
+      );
+    }
+    if (this.deps.makerFunds) {
+      const funds = await this.deps.makerFunds.check(order);
+      if (!funds.ok) throw new RelayerError(funds.code, 422, funds.message);
+    }
+    const inserted = await repo.insert({
+      orderHash: hash,
+      order,
+      signature: input.signature as Hex,
+      lockedOutput: null,
+      event: { type: 'created' },
+    });
+    if (inserted === 'duplicate') {
+      throw new RelayerError('DUPLICATE_ORDER', 409, `order ${hash} was already submitted`, { orderHash: hash });
+    }
+    await this.publish('orders', {
+      kind: 'created',
+      data: {
+        orderHash: hash,
+        maker: order.maker,
+        srcChain: order.srcChain,
+        dstChain: order.dstChain,
+        status: 'active',
+        order: orderToWire(order),
+        createdAt: new Date(this.deps.clock() * 1000).toISOString(),
+      },
+    });
+    return { orderHash: hash, status: 'active' };
+  }
+
+  /** The maker's EIP-712 `Cancel(orderHash)` signature cancels an order nobody filled yet. */
+  async cancel(orderHash: Hex, input: { signature: string }): Promise<{ orderHash: Hex; status: OrderStatus }> {
+    const stored = await this.mustGet(orderHash);
+    const { chainId, factory } = this.evmDomainOf(stored.order);
+    const signer = recoverDigestSigner(cancelDigest(stored.orderHash, chainId, factory), input.signature);
+    if (signer === null) {
+      throw new RelayerError('INVALID_SIGNATURE', 400, 'the signature is malformed or non-canonical and recovers no address');
+    }
+    if (signer.toLowerCase() !== stored.order.maker.toLowerCase()) {
+      throw new RelayerError('NOT_MAKER', 403, 'only the maker may cancel an order: the Cancel signature recovers another address');
+    }
+    const updated = await this.move(stored, 'maker_cancelled', { type: 'cancelled', data: { by: 'maker' } });
+    return { orderHash: updated.orderHash, status: updated.status };
+  }
+
+  /**
+   * The maker hands over the secret once both escrows are verified and final. This is the
+   * relayer's safety gate (DESIGN §1): nothing but `ready_for_secret` accepts it.
+   */
+  async revealSecret(orderHash: Hex, secret: string): Promise<{ orderHash: Hex; status: OrderStatus }> {
+    const stored = await this.mustGet(orderHash);
+    if (nextStatus(stored.status, 'secret_revealed') === null) {
+      throw invalidStatus(stored, 'secret_revealed');
+    }
+    if (!isSecretFor(secret, stored.order.hashlock)) {
+      throw new RelayerError('INVALID_SECRET', 400, 'keccak256(secret) does not equal the order hashlock');
+    }
+    const updated = await this.move(stored, 'secret_revealed', { type: 'secret_revealed' }, { secret: secret as Hex });
+    await this.publish('secrets', { orderHash: updated.orderHash, maker: updated.order.maker, secret });
+    return { orderHash: updated.orderHash, status: updated.status };
+  }
+
+  /** Active orders whose expiry has passed become `expired`. Returns how many moved. */
+  async expireDue(now: number = this.deps.clock()): Promise<number> {
+    const due = (await this.deps.repo.listActive()).filter((s) => s.order.expiry < now);
+    let moved = 0;
+    for (const stored of due) {
+      try {
+        await this.move(stored, 'expired', { type: 'expired', data: { expiry: stored.order.expiry, at: now } });
+        moved++;
+      } catch (err) {
+        // Another instance or a fill got there first: the CAS refused, nothing to do.
+        if (!(err instanceof RelayerError && err.code === 'INVALID_STATUS')) throw err;
+      }
+    }
+    return moved;
+  }
+
+  async get(orderHash: Hex): Promise<OrderDetail> {
+    const stored = await this.mustGet(orderHash);
+    const [timeline, escrows] = await Promise.all([
+      this.deps.repo.timeline(orderHash),
+      this.deps.escrows ? this.deps.escrows.listByOrder(orderHash) : Promise.resolve([]),
+    ]);
+    return { stored, timeline, escrows, currentAmount: this.currentAmountOf(stored) };
+  }
+
+  list(filter: OrderFilter): Promise<OrderPage> {
+    return this.deps.repo.list(filter);
+  }
+
+  /** Orders of `maker` waiting for the secret (at most 500, oldest first as the store lists them). */
+  async readyForSecret(maker: string): Promise<StoredOrder[]> {
+    const page = await this.deps.repo.list({ status: ['ready_for_secret'], maker, limit: 500 });
+    return page.items;
+  }
+
+  /** The priced active orders, from the ticker's book. */
+  activeSnapshot(): ActiveOrderSnapshot {
+    return this.deps.book?.snapshot() ?? EMPTY_SNAPSHOT;
+  }
+
+  currentAmountOf(stored: StoredOrder): bigint | null {
+    if (stored.status !== 'active') return null;
+    return this.deps.book?.priceOf(stored.orderHash) ?? auctionAmount(stored.order.auction, this.deps.clock());
+  }
+
+  countByStatus(): Promise<Record<OrderStatus, number>> {
+    return this.deps.repo.countByStatus();
+  }
+
+  escrowsOf(filter: { orderHash?: Hex; chain?: string }): Promise<unknown[]> {
+    return this.deps.escrows ? this.deps.escrows.list(filter) : Promise.resolve([]);
+  }
+
+  async escrow(chain: string, id: string): Promise<unknown> {
+    const found = this.deps.escrows ? await this.deps.escrows.get(chain, id) : null;
+    if (found === null) throw new RelayerError('ESCROW_NOT_FOUND', 404, `no escrow ${id} on chain ${chain}`);
+    return found;
+  }
+
+  private async mustGet(orderHash: Hex): Promise<StoredOrder> {
+    const stored = await this.deps.repo.get(orderHash);
+    if (stored === null) throw new RelayerError('ORDER_NOT_FOUND', 404, `no order ${orderHash}`);
+    return stored;
+  }
+
+  /** The EIP-712 domain of an EVM-source order: its chain id and that chain's escrow factory. */
+  private evmDomainOf(order: Order): { chainId: number; factory: Hex } {
+    const evm = this.deps.supportedChains.evm;
+    const entry = Object.prototype.hasOwnProperty.call(evm, order.srcChain) ? evm[order.srcChain] : undefined;
+    if (entry === undefined) {
+      throw new RelayerError('UNSUPPORTED_CHAIN_PAIR', 400, `source chain ${order.srcChain} is not a supported EVM chain`);
+    }
+    return { chainId: Number(order.srcChain), factory: entry.factory };
+  }
+
+  /**
+   * One state-machine step: checked against the domain table, then applied with a
+   * compare-and-set in the store (so a concurrent change wins cleanly), then announced.
+   */
+  private async move(
+    stored: StoredOrder,
+    event: OrderEvent,
+    timeline: { type: string; data?: Record<string, unknown> },
+    patch?: { secret?: Hex },
+  ): Promise<StoredOrder> {
+    const to = nextStatus(stored.status, event);
+    if (to === null) throw invalidStatus(stored, event);
+    const updated = await this.deps.repo.transition(stored.orderHash, allowedFrom(event), to, timeline, patch);
+    if (updated === null) {
+      const now = await this.deps.repo.get(stored.orderHash);
+      throw invalidStatus(now ?? stored, event);
+    }
+    await this.publish('orders', {
+      kind: 'updated',
+      data: {
+        orderHash: updated.orderHash,
+        maker: updated.order.maker,
+        status: updated.status,
+        previousStatus: stored.status,
+        reason: event,
+        at: new Date(this.deps.clock() * 1000).toISOString(),
+      },
+    });
+    return updated;
+  }
+
+  /** The store already committed; a bus failure must not turn a success into an error. */
+  private async publish<T extends keyof TopicMessages>(topic: T, message: TopicMessages[T]): Promise<void> {
+    try {
+      await this.deps.bus.publish(topic, message);
+    } catch (err) {
+      this.deps.logger.error({ err, topic }, 'bus publish failed after commit; subscribers will catch up from the store');
+    }
+  }
+}
+
+const ACTION_OF: Partial<Record<OrderEvent, string>> = {
+  maker_cancelled: 'cancel',
+  secret_revealed: 'accept a secret',
+  expired: 'expire',
+};
+
+function invalidStatus(stored: StoredOrder, event: OrderEvent): RelayerError {
+  const allowed = allowedFrom(event);
+  return new RelayerError(
+    'INVALID_STATUS',
+    409,
+    `order is ${stored.status}; it can ${ACTION_OF[event] ?? event} only when ${allowed.join(' or ')}`,
+    { status: stored.status, allowed },
+  );
+}
