@@ -5,6 +5,7 @@
  */
 import { hashTypedData, type TypedDataDomain } from 'viem';
 import type { Hex, Order } from './order.js';
+import { makeOrderHasher } from './eip712-encode.js';
 
 export const EIP712_DOMAIN_NAME = 'FusionEscrowFactory';
 export const EIP712_DOMAIN_VERSION = '1';
@@ -92,8 +93,20 @@ export function orderTypedData(o: Order, chainId: number, verifyingContract: Hex
   };
 }
 
-/** The order hash: the EIP-712 digest the maker signs and the factory recomputes. */
+const orderDigest = makeOrderHasher(ORDER_TYPES, EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION);
+
+/**
+ * The order hash: the EIP-712 digest the maker signs and the factory recomputes. Equal to
+ * viem's `hashTypedData(orderTypedData(o, chainId, verifyingContract))` (tested), computed by
+ * a dedicated encoder about 100× faster; throws a DomainError (EIP712_ENCODE) on a value its
+ * type cannot hold, where viem would throw too.
+ */
 export function orderHash(o: Order, chainId: number, verifyingContract: Hex): Hex {
+  return orderDigest(o, chainId, verifyingContract);
+}
+
+/** The same digest through viem's generic encoder: the reference the fast one is tested against. */
+export function orderHashViem(o: Order, chainId: number, verifyingContract: Hex): Hex {
   return hashTypedData(orderTypedData(o, chainId, verifyingContract));
 }
 

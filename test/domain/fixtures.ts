@@ -1,5 +1,6 @@
 /** Shared test data for the domain tests: a valid order and fast-check arbitraries. */
 import fc from 'fast-check';
+import { getAddress } from 'viem';
 import type { Auction, Hex, Order, Timelocks } from '../../src/domain/order.js';
 import type { SupportedChains } from '../../src/domain/validate-order.js';
 
@@ -135,3 +136,47 @@ export const anyUint32TimelocksArb: fc.Arbitrary<Timelocks> = fc.record({
   dstPublicWithdrawal: fc.nat({ max: 0xffff_ffff }),
   dstCancellation: fc.nat({ max: 0xffff_ffff }),
 });
+
+const u256 = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
+const u32 = fc.nat({ max: 0xffff_ffff });
+const addressArb = fc
+  .tuple(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.boolean())
+  .map(([b, checksummed]) => {
+    const lower = `0x${Buffer.from(b).toString('hex')}` as const;
+    return checksummed ? getAddress(lower) : lower;
+  });
+const anyStringArb = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme', maxLength: 100 }));
+
+/** Any order the EIP-712 types can encode (not necessarily one intake would accept). */
+export const orderArb: fc.Arbitrary<Order> = fc.record({
+  srcChain: fc.constant('31337'),
+  dstChain: anyStringArb,
+  maker: addressArb,
+  receiver: anyStringArb,
+  makerAsset: addressArb,
+  makingAmount: u256,
+  takerAsset: anyStringArb,
+  auction: fc.record({
+    startTime: fc.nat(),
+    duration: fc.nat(),
+    startAmount: u256,
+    endAmount: u256,
+    points: fc.array(fc.record({ offset: fc.nat(), amount: u256 }), { maxLength: 3 }),
+  }),
+  hashlock: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => `0x${Buffer.from(b).toString('hex')}` as Hex),
+  timelocks: fc.record({
+    srcWithdrawal: u32,
+    srcPublicWithdrawal: u32,
+    srcCancellation: u32,
+    srcPublicCancellation: u32,
+    dstWithdrawal: u32,
+    dstPublicWithdrawal: u32,
+    dstCancellation: u32,
+  }),
+  srcSafetyDeposit: u256,
+  dstSafetyDeposit: u256,
+  nonce: u256,
+  salt: u256,
+  expiry: fc.nat(),
+});
+

@@ -20,50 +20,13 @@ import {
 } from '../../src/domain/signature.js';
 import { CANCEL_TYPES, orderDomain, orderHash, orderTypedData } from '../../src/domain/eip712.js';
 import type { Hex, Order } from '../../src/domain/order.js';
-import { ANVIL_ADDRESS_0, ANVIL_KEY_0, FACTORY, validOrder } from './fixtures.js';
+import { ANVIL_ADDRESS_0, ANVIL_KEY_0, FACTORY, orderArb, validOrder } from './fixtures.js';
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const CHAIN = 31337;
 const hex32 = (x: bigint) => x.toString(16).padStart(64, '0');
 
 const keyArb = fc.bigInt({ min: 1n, max: N - 1n }).map((k) => `0x${hex32(k)}` as Hex);
-const u256 = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });
-const u32 = fc.nat({ max: 0xffff_ffff });
-const addressArb = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => `0x${Buffer.from(b).toString('hex')}`);
-
-/** Any order the EIP-712 types can encode (not necessarily one intake would accept). */
-const orderArb: fc.Arbitrary<Order> = fc.record({
-  srcChain: fc.constant('31337'),
-  dstChain: fc.string(),
-  maker: addressArb,
-  receiver: fc.string(),
-  makerAsset: addressArb,
-  makingAmount: u256,
-  takerAsset: fc.string(),
-  auction: fc.record({
-    startTime: fc.nat(),
-    duration: fc.nat(),
-    startAmount: u256,
-    endAmount: u256,
-    points: fc.array(fc.record({ offset: fc.nat(), amount: u256 }), { maxLength: 3 }),
-  }),
-  hashlock: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => `0x${Buffer.from(b).toString('hex')}` as Hex),
-  timelocks: fc.record({
-    srcWithdrawal: u32,
-    srcPublicWithdrawal: u32,
-    srcCancellation: u32,
-    srcPublicCancellation: u32,
-    dstWithdrawal: u32,
-    dstPublicWithdrawal: u32,
-    dstCancellation: u32,
-  }),
-  srcSafetyDeposit: u256,
-  dstSafetyDeposit: u256,
-  nonce: u256,
-  salt: u256,
-  expiry: fc.nat(),
-});
-
 async function signOrder(key: Hex, order: Order, chainId = CHAIN, factory: Hex = FACTORY): Promise<Hex> {
   return privateKeyToAccount(key).signTypedData(orderTypedData(order, chainId, factory));
 }
