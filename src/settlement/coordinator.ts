@@ -1,0 +1,171 @@
+/**
+ * The settlement coordinator (DESIGN §2 `settlement/`): follows every chain-event change the
+ * monitors stored, in store order, and drives each affected order through the state machine
+ * with `reconcile`'s steps; a periodic sweep does the same for time-driven steps (expiry,
+ * the destination window, the finality lock). It never talks to a chain.
+ *
+ * Crash safety: its cursor is the store's change sequence. Steps are computed from stored
+ * facts and applied with compare-and-set, so processing a change twice (a crash between a
+ * transition and the cursor save) applies nothing twice.
+ */
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/types.js';
+import type { ChainEventUpdate } from '../chains/events.js';
+import type { Hex } from '../domain/order.js';
+import { allowedFrom, isTerminal, nextStatus } from '../domain/state-machine.js';
+import type { OrderStatus } from '../domain/status.js';
+import type { OrderRepository, StoredOrder } from '../orders/ports.js';
+import { buildEscrowView } from './escrow-view.js';
+import { nextStep, type SettlementPolicy } from './reconcile.js';
+
+export interface SettlementStore {
+  /** Chain-event changes after `afterSeq`, in store order. */
+  listEvents(afterSeq: bigint, limit: number): Promise<(ChainEventUpdate & { seq: bigint })[]>;
+  /** Every chain event stored for an order, each at its latest status. */
+  eventsForOrder(orderHash: Hex): Promise<ChainEventUpdate[]>;
+  loadCursor(): Promise<bigint>;
+  saveCursor(seq: bigint): Promise<void>;
+  /** Non-terminal orders that time alone can move (for the sweep), at most `limit`. */
+  ordersToSweep(now: number, limit: number): Promise<Hex[]>;
+  /** Keeps the escrows read model (GET /api/escrows) current; idempotent. */
+  projectEscrow(update: ChainEventUpdate): Promise<void>;
+}
+
+export interface CoordinatorDeps {
+  store: SettlementStore;
+  orders: OrderRepository;
+  bus: Bus;
+  clock: () => number;
+  policy: SettlementPolicy;
+  logger: Logger;
+  /** How often to look for new chain events without a bus wake-up, and to sweep. */
+  pollMs?: number;
+  sweepMs?: number;
+}
+
+const BATCH = 500;
+const MAX_STEPS_PER_ORDER = 10;
+
+export class SettlementCoordinator {
+  private running = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** Serialises drains: one pass at a time, a wake-up during a pass schedules one more. */
+  private pass: Promise<void> = Promise.resolve();
+  private pending = false;
+
+  constructor(private readonly deps: CoordinatorDeps) {}
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.deps.bus.subscribe('chain', () => this.wake());
+    this.pollTimer = setInterval(() => this.wake(), this.deps.pollMs ?? 1_000);
+    this.sweepTimer = setInterval(() => void this.runExclusive(() => this.sweep()), this.deps.sweepMs ?? 5_000);
+    this.wake();
+    await this.pass;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribe?.();
+    clearInterval(this.pollTimer);
+    clearInterval(this.sweepTimer);
+    await this.pass;
+  }
+
+  /** Processes every stored change not yet seen. Exposed for tests and for start-up. */
+  async drain(): Promise<number> {
+    const { store } = this.deps;
+    let cursor = await store.loadCursor();
+    let processed = 0;
+    for (;;) {
+      const changes = await store.listEvents(cursor, BATCH);
+      if (changes.length === 0) return processed;
+      const orders = new Set<Hex>();
+      for (const c of changes) {
+        await store.projectEscrow(c);
+        if ('orderHash' in c.event && c.event.orderHash) orders.add(c.event.orderHash);
+      }
+      for (const hash of orders) await this.settleOrder(hash);
+      cursor = changes[changes.length - 1]!.seq;
+      await store.saveCursor(cursor);
+      processed += changes.length;
+    }
+  }
+
+  /** Re-evaluates orders that time can move. */
+  async sweep(): Promise<void> {
+    const hashes = await this.deps.store.ordersToSweep(this.deps.clock(), 1_000);
+    for (const hash of hashes) await this.settleOrder(hash);
+  }
+
+  /** Applies reconcile steps to one order until none is left. */
+  async settleOrder(orderHash: Hex): Promise<StoredOrder | null> {
+    const { orders, store, clock, policy, logger } = this.deps;
+    let stored = await orders.get(orderHash);
+    if (!stored) {
+      logger.warn({ orderHash }, 'chain event for an order the relayer does not know; ignored');
+      return null;
+    }
+    const view = buildEscrowView(await store.eventsForOrder(orderHash));
+    for (let i = 0; i < MAX_STEPS_PER_ORDER && stored && !isTerminal(stored.status); i++) {
+      const step = nextStep({ orderHash, order: stored.order, status: stored.status, view, now: clock(), policy });
+      if (!step) break;
+      const to = nextStatus(stored.status, step.event);
+      if (!to) {
+        logger.error({ orderHash, status: stored.status, event: step.event }, 'reconcile proposed an illegal transition; refused');
+        break;
+      }
+      const previous: OrderStatus = stored.status;
+      const updated = await orders.transition(
+        orderHash,
+        allowedFrom(step.event).filter((s) => s === previous),
+        to,
+        { type: step.event, data: step.data },
+        step.secret ? { secret: step.secret } : undefined,
+      );
+      if (!updated) {
+        // Someone else moved it first (the API, another pass): re-read and re-judge.
+        stored = await orders.get(orderHash);
+        continue;
+      }
+      logger.info({ orderHash, from: previous, to, event: step.event }, 'order transition');
+      await this.publishTransition(updated, previous, step.event, step.secret);
+      stored = updated;
+    }
+    return stored;
+  }
+
+  private async publishTransition(o: StoredOrder, previous: OrderStatus, reason: string, secret?: Hex): Promise<void> {
+    const { bus } = this.deps;
+    await bus.publish('orders', {
+      kind: 'updated',
+      data: { orderHash: o.orderHash, maker: o.order.maker, status: o.status, previousStatus: previous, reason, at: new Date().toISOString() },
+    });
+    // A secret seen on chain is public already; passing it on lets every resolver finish.
+    if (secret) await bus.publish('secrets', { orderHash: o.orderHash, maker: o.order.maker, secret });
+  }
+
+  private wake(): void {
+    if (!this.running) return;
+    if (this.pending) return;
+    this.pending = true;
+    void this.runExclusive(async () => {
+      this.pending = false;
+      await this.drain();
+    });
+  }
+
+  private runExclusive(work: () => Promise<unknown>): Promise<void> {
+    this.pass = this.pass
+      .then(async () => {
+        if (!this.running) return;
+        await work();
+      })
+      .catch((err: unknown) => this.deps.logger.error({ err }, 'settlement pass failed; will retry'));
+    return this.pass;
+  }
+}
