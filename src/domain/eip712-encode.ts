@@ -70,12 +70,12 @@ function putBytes32(buf: Uint8Array, at: number, v: unknown, field: string): voi
   putHex(buf, at, v.slice(2));
 }
 
-export interface Eip712Types {
+export type Eip712Types = {
   readonly Order: FieldList;
   readonly Auction: FieldList;
   readonly AuctionPoint: FieldList;
   readonly Timelocks: FieldList;
-}
+};
 
 const DOMAIN_FIELDS: FieldList = [
   { name: 'name', type: 'string' },
