@@ -12,7 +12,7 @@ import { Kysely, Migrator, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.js';
 import { migrationProvider } from './migrations/index.js';
-import { SerializedDriver } from './serialized-driver.js';
+import { PgliteDriver } from './pglite-driver.js';
 import type { DB } from './schema.js';
 
 export type Engine = 'postgres' | 'pglite';
@@ -77,9 +77,8 @@ async function openPglite(opts: DatabaseOptions): Promise<Database> {
     client = await PGlite.create({ parsers });
   }
   const inner = new KyselyPGlite(client).dialect;
-  // PGlite is one session: without serialising, a query issued while another caller's
-  // transaction is open would run inside that transaction.
-  const dialect: Dialect = { ...inner, createDriver: () => new SerializedDriver(inner.createDriver()) };
+  // One session handed out at a time, and Kysely's affected-row counts (see pglite-driver.ts).
+  const dialect: Dialect = { ...inner, createDriver: () => new PgliteDriver(inner.createDriver()) };
   const db = new Kysely<DB>({ dialect });
   return wrap(db, 'pglite', opts);
 }
