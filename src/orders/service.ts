@@ -195,8 +195,16 @@ export class OrderService {
     return { stored, timeline, escrows, currentAmount: this.currentAmountOf(stored) };
   }
 
-  list(filter: OrderFilter): Promise<OrderPage> {
-    return this.deps.repo.list(filter);
+  async list(filter: OrderFilter): Promise<OrderPage> {
+    try {
+      return await this.deps.repo.list(filter);
+    } catch (err) {
+      // The store refuses a cursor it did not issue (InvalidCursorError); that is the client's error.
+      if (err instanceof Error && err.name === 'InvalidCursorError') {
+        throw new RelayerError('INVALID_CURSOR', 400, 'cursor was not produced by GET /api/orders');
+      }
+      throw err;
+    }
   }
 
   /** Orders of `maker` waiting for the secret (at most 500, oldest first as the store lists them). */

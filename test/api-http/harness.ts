@@ -1,0 +1,177 @@
+/**
+ * A whole HTTP stack on a fresh Postgres database: the store's repositories, the in-process
+ * bus, the real ActiveOrderBook, OrderService and the fastify app (not listening; tests use
+ * `inject`, or `listen` on port 0 for the socket test). Plus makers that sign real orders.
+ */
+import { privateKeyToAccount, generatePrivateKey, type PrivateKeyAccount } from 'viem/accounts';
+import { sql } from 'kysely';
+import { ActiveOrderBookImpl } from '../../src/auction/book.js';
+import { InProcessBus } from '../../src/bus/in-process.js';
+import { DEVNET_DEFAULT_FACTORY, loadConfig, type Config } from '../../src/config.js';
+import { CANCEL_TYPES, orderDomain, orderTypedData } from '../../src/domain/eip712.js';
+import { hashlockOf } from '../../src/domain/hashlock.js';
+import { orderToWire, type Hex, type Order, type WireOrder } from '../../src/domain/order.js';
+import type { SupportedChains } from '../../src/domain/validate-order.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { HealthRegistry, type HealthResult } from '../../src/observability/health.js';
+import { createMetrics, type RelayerMetrics } from '../../src/observability/metrics.js';
+import type { MakerFundsCheck } from '../../src/orders/ports.js';
+import { OrderService } from '../../src/orders/service.js';
+import { buildHttpApp, type HttpApp } from '../../src/api/http/app.js';
+import { EscrowRepository } from '../../src/store/escrows-repo.js';
+import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
+import { withPostgres, type TestPostgres } from '../support/db.js';
+import { randomBytes } from 'node:crypto';
+
+export const CHAIN_ID = 31337;
+export const FACTORY: Hex = DEVNET_DEFAULT_FACTORY;
+export const RECEIVER = 'addr_test1qz2fxv2umyhttkxyxp8x0dlpdt3k6cwng5pxj3jhsydzer3n0d3vllmyqwsx5wktcd8cc3sq835lu7drv2xwl2wywfgs68faae';
+export const SUPPORTED: SupportedChains = { evm: { [String(CHAIN_ID)]: { factory: FACTORY } }, cardano: ['cardano:devnet'] };
+
+export interface Harness {
+  app: HttpApp;
+  pg: TestPostgres;
+  repo: OrderRepositoryImpl;
+  escrows: EscrowRepository;
+  bus: InProcessBus;
+  book: ActiveOrderBookImpl;
+  orders: OrderService;
+  metrics: RelayerMetrics;
+  health: HealthRegistry;
+  config: Config;
+  /** Unix seconds the whole stack sees; tests move it. */
+  clock: { now: number };
+  /** Rows in orders and order_events: what "changes nothing" is checked against. */
+  counts(): Promise<{ orders: number; events: number }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  opts: { env?: Record<string, string>; makerFunds?: MakerFundsCheck; storeCheck?: () => HealthResult } = {},
+): Promise<Harness> {
+  const pg = await withPostgres();
+  const clock = { now: Math.floor(Date.now() / 1000) };
+  const now = () => clock.now;
+  const repo = new OrderRepositoryImpl(pg.database.db);
+  const escrows = new EscrowRepository(pg.database.db);
+  const bus = new InProcessBus();
+  const logger = createLogger({ level: 'silent' });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const health = new HealthRegistry(1_000);
+  health.register(
+    'store',
+    opts.storeCheck ??
+      (async () => {
+        await pg.database.ping();
+        return { status: 'up' as const };
+      }),
+    { required: true },
+  );
+  const book = new ActiveOrderBookImpl({ repo, bus, logger, clock: now });
+  await book.start();
+  const orders = new OrderService({
+    repo,
+    bus,
+    clock: now,
+    supportedChains: SUPPORTED,
+    escrows,
+    book,
+    logger,
+    metrics,
+    ...(opts.makerFunds ? { makerFunds: opts.makerFunds } : {}),
+  });
+  const config = loadConfig({ EVM_CHAIN_ID: String(CHAIN_ID), ...opts.env });
+  const app = await buildHttpApp({ config, orders, health, metrics, logger });
+  await app.ready();
+  const counts = async () => {
+    const r = await sql<{ orders: string; events: string }>`
+      select (select count(*) from orders)::text as orders, (select count(*) from order_events)::text as events`.execute(pg.database.db);
+    return { orders: Number(r.rows[0]!.orders), events: Number(r.rows[0]!.events) };
+  };
+  return {
+    app,
+    pg,
+    repo,
+    escrows,
+    bus,
+    book,
+    orders,
+    metrics,
+    health,
+    config,
+    clock,
+    counts,
+    close: async () => {
+      await app.close();
+      await book.stop();
+      await bus.stop();
+      await pg.drop();
+    },
+  };
+}
+
+export interface Maker {
+  account: PrivateKeyAccount;
+  address: Hex;
+}
+
+export function newMaker(): Maker {
+  const account = privateKeyToAccount(generatePrivateKey());
+  return { account, address: account.address };
+}
+
+export function newSecret(): Hex {
+  return `0x${randomBytes(32).toString('hex')}`;
+}
+
+/** A valid EVM → Cardano devnet order of `maker`, starting at `now`. */
+export function makeOrder(maker: Maker, now: number, over: Partial<Order> = {}): Order {
+  return {
+    srcChain: String(CHAIN_ID),
+    dstChain: 'cardano:devnet',
+    maker: maker.address,
+    receiver: RECEIVER,
+    makerAsset: '0x0000000000000000000000000000000000000000',
+    makingAmount: 1_000_000_000_000_000_000n,
+    takerAsset: 'lovelace',
+    auction: { startTime: now, duration: 180, startAmount: 2_000_000_000n, endAmount: 1_900_000_000n, points: [] },
+    hashlock: hashlockOf(newSecret()),
+    timelocks: {
+      srcWithdrawal: 36,
+      srcPublicWithdrawal: 336,
+      srcCancellation: 492,
+      srcPublicCancellation: 612,
+      dstWithdrawal: 30,
+      dstPublicWithdrawal: 300,
+      dstCancellation: 420,
+    },
+    srcSafetyDeposit: 10_000_000_000_000_000n,
+    dstSafetyDeposit: 2_000_000n,
+    nonce: BigInt(Math.floor(Math.random() * 1e12)),
+    salt: BigInt(`0x${randomBytes(16).toString('hex')}`),
+    expiry: now + 3_600,
+    ...over,
+  };
+}
+
+export async function signOrder(signer: Maker, order: Order, chainId = CHAIN_ID, factory: Hex = FACTORY): Promise<Hex> {
+  return signer.account.signTypedData(orderTypedData(order, chainId, factory));
+}
+
+export async function signCancel(signer: Maker, orderHash: Hex, chainId = CHAIN_ID, factory: Hex = FACTORY): Promise<Hex> {
+  return signer.account.signTypedData({
+    domain: orderDomain(chainId, factory),
+    types: CANCEL_TYPES,
+    primaryType: 'Cancel',
+    message: { orderHash },
+  });
+}
+
+/** A signed submission body for `order`. */
+export async function submission(maker: Maker, order: Order): Promise<{ order: WireOrder; signature: Hex }> {
+  return { order: orderToWire(order), signature: await signOrder(maker, order) };
+}
+
+export function json<T = any>(res: { body: string }): T {
+  return JSON.parse(res.body) as T;
+}
