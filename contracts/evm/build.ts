@@ -100,7 +100,12 @@ export function compileContracts(): Artifact[] {
   return artifacts.sort((a, b) => a.contractName.localeCompare(b.contractName));
 }
 
-const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+/** EscrowFactory -> escrowFactory, ERC1271Wallet -> erc1271Wallet, ABCToken -> abcToken. */
+function camelCase(name: string): string {
+  const acronym = /^[A-Z]+(?=[A-Z][a-z]|[^A-Za-z]|$)/.exec(name)?.[0];
+  if (acronym && acronym.length > 1) return acronym.toLowerCase() + name.slice(acronym.length);
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
 
 /** Every output file, path relative to contracts/evm => content. */
 export function renderArtifacts(artifacts: Artifact[]): Map<string, string> {
@@ -112,7 +117,7 @@ export function renderArtifacts(artifacts: Artifact[]): Map<string, string> {
   ];
   for (const a of artifacts) {
     files.set(`artifacts/${a.contractName}.json`, JSON.stringify(a, null, 2) + '\n');
-    const id = lowerFirst(a.contractName);
+    const id = camelCase(a.contractName);
     ts.push(`/** ${a.contractName} (${a.sourceName}) */`);
     ts.push(`export const ${id}Abi = ${JSON.stringify(a.abi, null, 2)} as const;`);
     ts.push(`export const ${id}Bytecode = '${a.bytecode}' as const;`);

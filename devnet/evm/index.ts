@@ -4,7 +4,7 @@
  * ETH). Used by tests and by `npm start`'s embedded default. Development only: the keys are
  * anvil's public test mnemonic.
  */
-import { createPublicClient, createWalletClient, http, toHex, type Hex } from 'viem';
+import { createPublicClient, createWalletClient, getAddress, http, toHex, type Hex } from 'viem';
 import { HDKey, hdKeyToAccount, privateKeyToAccount } from 'viem/accounts';
 import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { sha512 } from '@noble/hashes/sha2.js';
@@ -101,11 +101,14 @@ export async function startEvmDevnet(opts: EvmDevnetOptions = {}): Promise<EvmDe
     const [factoryReceipt, tokenReceipt] = await Promise.all(
       [factoryTx, tokenTx].map((hash) => client.waitForTransactionReceipt({ hash, pollingInterval: 50 })),
     );
-    const factory = factoryReceipt!.contractAddress;
-    const token = tokenReceipt!.contractAddress;
-    if (factoryReceipt!.status !== 'success' || !factory || tokenReceipt!.status !== 'success' || !token) {
+    if (
+      factoryReceipt?.status !== 'success' || !factoryReceipt.contractAddress ||
+      tokenReceipt?.status !== 'success' || !tokenReceipt.contractAddress
+    ) {
       throw new Error('devnet contract deployment failed');
     }
+    const factory = getAddress(factoryReceipt.contractAddress);
+    const token = getAddress(tokenReceipt.contractAddress);
 
     const mints: Hex[] = [];
     for (const role of ['maker', 'resolver', 'otherResolver'] as const) {
