@@ -4,11 +4,11 @@
  * 'orders' events, applied one at a time in arrival order (some need a store read), so a
  * `created` followed quickly by an `updated` can never be applied the wrong way round.
  */
-import { compileAuction } from '../domain/auction.js';
 import { orderFromWire, type Hex } from '../domain/order.js';
 import type { Bus, OrderCreatedMessage, PriceTickMessage, TopicMessages, Unsubscribe } from '../bus/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { OrderRepository, StoredOrder } from '../orders/ports.js';
+import { PriceCursor } from './price-cursor.js';
 import type { ActiveOrderBook, ActiveOrderSnapshot, PricedOrder } from './types.js';
 
 export type UnixClock = () => number;
@@ -17,9 +17,11 @@ export const systemClock: UnixClock = () => Date.now() / 1000;
 
 interface Entry {
   stored: StoredOrder;
-  price: (now: number) => bigint;
-  /** Reused while the amount does not change, so a tick allocates only for moved prices. */
+  price: PriceCursor;
+  amount: bigint;
+  /** The snapshot item; rebuilt lazily (in snapshot()) only when the amount moved. */
   priced: PricedOrder;
+  /** The tick's wire entry; reused while the amount does not move. */
   wire: { orderHash: string; amount: string };
 }
 
@@ -76,39 +78,39 @@ export class ActiveOrderBookImpl implements ActiveOrderBook {
 
   snapshot(): ActiveOrderSnapshot {
     if (this.cached === null) {
-      const items: PricedOrder[] = [];
-      for (const e of this.entries.values()) items.push(e.priced);
+      const items: PricedOrder[] = new Array(this.entries.size);
+      let i = 0;
+      for (const e of this.entries.values()) {
+        if (e.priced.currentAmount !== e.amount) e.priced = { stored: e.stored, currentAmount: e.amount };
+        items[i++] = e.priced;
+      }
       this.cached = { at: this.at, version: this.version, items };
     }
     return this.cached;
   }
 
   priceOf(orderHash: string): bigint | null {
-    return this.entries.get(orderHash.toLowerCase())?.priced.currentAmount ?? null;
+    return this.entries.get(orderHash.toLowerCase())?.amount ?? null;
   }
 
   /**
-   * Prices every active order at unix second `now` (the ticker's hot path: a compiled curve per
-   * order, a decimal string built only when an amount moved) and returns the wire prices.
+   * Prices every active order at unix second `now` (the ticker's hot path: an incremental
+   * cursor per order, a decimal string built only when an amount moved) and returns the wire prices.
    */
   reprice(now: number): PriceTickMessage['prices'] {
     const t = Math.floor(now);
-    const items: PricedOrder[] = new Array(this.entries.size);
     const prices: PriceTickMessage['prices'] = new Array(this.entries.size);
     let i = 0;
     for (const e of this.entries.values()) {
-      const amount = e.price(t);
-      if (amount !== e.priced.currentAmount) {
-        e.priced = { stored: e.stored, currentAmount: amount };
+      const amount = e.price.at(t);
+      if (amount !== e.amount) {
+        e.amount = amount;
         e.wire = { orderHash: e.stored.orderHash, amount: amount.toString() };
       }
-      items[i] = e.priced;
-      prices[i] = e.wire;
-      i++;
+      prices[i++] = e.wire;
     }
     this.at = t;
-    this.version++;
-    this.cached = { at: t, version: this.version, items };
+    this.changed();
     return prices;
   }
 
@@ -167,11 +169,12 @@ export class ActiveOrderBookImpl implements ActiveOrderBook {
   }
 
   private put(stored: StoredOrder): void {
-    const price = compileAuction(stored.order.auction);
-    const amount = price(this.at);
+    const price = new PriceCursor(stored.order.auction);
+    const amount = price.at(this.at);
     this.entries.set(stored.orderHash.toLowerCase(), {
       stored,
       price,
+      amount,
       priced: { stored, currentAmount: amount },
       wire: { orderHash: stored.orderHash, amount: amount.toString() },
     });

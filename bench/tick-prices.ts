@@ -1,0 +1,107 @@
+/**
+ * Price tick for 100,000 active orders: time to price every order (the ticker's metric) and
+ * the whole tick including the publish on an in-process bus, over ~50 ticks. Worst case:
+ * every order is mid-auction, so every amount moves and is re-rendered as a decimal string.
+ *
+ *   npx tsx bench/tick-prices.ts
+ */
+import { fileURLToPath } from 'node:url';
+import { ActiveOrderBookImpl } from '../src/auction/book.js';
+import { PriceTicker } from '../src/auction/ticker.js';
+import { InProcessBus } from '../src/bus/in-process.js';
+import type { Hex, Order } from '../src/domain/order.js';
+import { createLogger } from '../src/observability/logger.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import type { StoredOrder } from '../src/orders/ports.js';
+
+const ORDERS = 100_000;
+const TICKS = 50;
+const START = 1_767_225_600;
+
+function order(i: number): Order {
+  // Three-segment curves (two points), amounts beyond 2^64, start times spread over 5 minutes.
+  const startAmount = 2n ** 70n + BigInt(i) * 1_000_003n;
+  return {
+    srcChain: '31337',
+    dstChain: 'cardano:devnet',
+    maker: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
+    receiver: 'addr_test1qz2fxv2umyhttkxyxp8x0dlpdt3k6cwng5pxj3jhsydzer3n0d3vllmyqwsx5wktcd8cc3sq835lu7drv2xwl2wywfgs68faae',
+    makerAsset: '0x0000000000000000000000000000000000000000',
+    makingAmount: 10n ** 18n,
+    takerAsset: 'lovelace',
+    auction: {
+      startTime: START - (i % 300),
+      duration: 3_600,
+      startAmount,
+      endAmount: startAmount / 2n,
+      points: [
+        { offset: 600, amount: (startAmount * 9n) / 10n },
+        { offset: 1_800, amount: (startAmount * 7n) / 10n },
+      ],
+    },
+    hashlock: `0x${'29'.repeat(32)}`,
+    timelocks: { srcWithdrawal: 36, srcPublicWithdrawal: 336, srcCancellation: 492, srcPublicCancellation: 612, dstWithdrawal: 30, dstPublicWithdrawal: 300, dstCancellation: 420 },
+    srcSafetyDeposit: 1n,
+    dstSafetyDeposit: 1n,
+    nonce: BigInt(i),
+    salt: 0n,
+    expiry: START + 7_200,
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function run(): Promise<object> {
+  const created = new Date(START * 1000);
+  const stored: StoredOrder[] = Array.from({ length: ORDERS }, (_, i) => ({
+    orderHash: `0x${i.toString(16).padStart(64, '0')}` as Hex,
+    order: order(i),
+    signature: null,
+    lockedOutput: null,
+    status: 'active',
+    secret: null,
+    createdAt: created,
+    updatedAt: created,
+  }));
+  const logger = createLogger({ level: 'silent' });
+  const bus = new InProcessBus();
+  let now = START + 300;
+  const book = new ActiveOrderBookImpl({ repo: { listActive: async () => stored, get: async () => null }, bus, logger, clock: () => now });
+  await book.start();
+  const ticker = new PriceTicker({ book, bus, logger, metrics: createMetrics({ defaultMetrics: false }), clock: () => now });
+  let received = 0;
+  bus.subscribe('prices', (m) => (received += m.prices.length));
+
+  const pricing: number[] = [];
+  const whole: number[] = [];
+  for (let t = 0; t < TICKS + 5; t++) {
+    now += 1;
+    const started = performance.now();
+    const r = await ticker.tick();
+    const total = performance.now() - started;
+    if (t >= 5) {
+      // the first ticks warm the JIT up
+      pricing.push(r.pricingMs);
+      whole.push(total);
+    }
+  }
+  await ticker.stop();
+  await book.stop();
+  await bus.stop();
+  pricing.sort((a, b) => a - b);
+  whole.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    orders: ORDERS,
+    ticks: TICKS,
+    pricingMs: { p50: round(percentile(pricing, 50)), p99: round(percentile(pricing, 99)), max: round(pricing.at(-1)!) },
+    tickMs: { p50: round(percentile(whole, 50)), p99: round(percentile(whole, 99)) },
+    pricesDelivered: received,
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await run(), null, 2));
+}
