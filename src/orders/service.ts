@@ -132,7 +132,11 @@ export class OrderService {
         dstChain: order.dstChain,
         status: 'active',
         order: orderToWire(order),
-        createdAt: new Date(this.deps.clock() * 1000).toISOString(),
+        // Wall-clock ms of the commit (the row's own created_at is the database's clock).
+        createdAt: new Date().toISOString(),
+        // Lets the active-order book add the order without reading it back from the store.
+        signature: input.signature,
+        lockedOutput: null,
       },
     });
     return { orderHash: hash, status: 'active' };
