@@ -85,12 +85,19 @@ async function openPglite(opts: DatabaseOptions): Promise<Database> {
 
 function wrap(db: Kysely<DB>, engine: Engine, opts: DatabaseOptions, databaseUrl?: string): Database {
   let closing: Promise<void> | null = null;
+  const open = (): void => {
+    if (closing) throw new Error('database is closed');
+  };
   return {
     db,
     engine,
     ...(databaseUrl ? { databaseUrl } : {}),
-    migrate: () => migrate(db, engine, opts.logger),
+    migrate: async () => {
+      open();
+      await migrate(db, engine, opts.logger);
+    },
     ping: async () => {
+      open();
       await sql`select 1`.execute(db);
     },
     close: () => (closing ??= db.destroy()),
