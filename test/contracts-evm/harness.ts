@@ -317,3 +317,30 @@ export function gasCost(r: TransactionReceipt): bigint {
 }
 
 export { erc1271WalletAbi, escrowDstAbi, escrowFactoryAbi, escrowSrcAbi, feeOnTransferTokenAbi, testTokenAbi };
+
+/** Runs `fn` inside its own anvil snapshot, so several outcomes can be tried from one state. */
+export async function tryFrom<T>(chain: Chain, fn: () => Promise<T>): Promise<T> {
+  const id = await chain.test.snapshot();
+  try {
+    return await fn();
+  } finally {
+    await chain.test.revert({ id });
+  }
+}
+
+/** Hashlocked fill helper for the escrow tests: an approved maker, an order, its fill at `now + 200`. */
+export async function filledOrder(chain: Chain, overrides: Partial<Order> = {}): Promise<{ order: Order; fill: SrcFill; secret: Hex }> {
+  const order = makeOrder(chain, overrides);
+  if (order.makerAsset === ZERO_ADDRESS) {
+    await send(chain, 'maker', {
+      address: chain.devnet.factory,
+      abi: escrowFactoryAbi,
+      functionName: 'depositNative',
+      value: order.makingAmount,
+    });
+  } else {
+    await approve(chain, 'maker', order.makingAmount, order.makerAsset as Hex);
+  }
+  const fill = await fillOrder(chain, order, { at: chain.now + 200 });
+  return { order, fill, secret: secretOf(order) };
+}
