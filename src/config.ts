@@ -26,6 +26,8 @@ export interface EvmChainConfig {
   rpcUrl: string | null;
   wsUrl: string | null;
   confirmations: number;
+  /** First block the monitor scans when it has no stored cursor (the factory's deployment block). */
+  startBlock: bigint;
 }
 
 export interface CardanoChainConfig {
@@ -60,6 +62,17 @@ export interface Config {
     maxConnections: number;
   };
   shutdownTimeoutMs: number;
+  /**
+   * `auto`: with no EVM_RPC_URL / OGMIOS_URL, start local devnets (the embedded default);
+   * `off`: never (the API runs without chains, intake skips on-chain checks).
+   */
+  devnet: 'auto' | 'off';
+  settlement: {
+    /** Allowed drift of destination deadlines from source deployedAt + offsets: one block. */
+    toleranceSeconds: number;
+    /** The secret is not offered with less than this left before a cancellation opens. */
+    secretMarginSeconds: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -88,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
       rpcUrl: url(env, 'EVM_RPC_URL', ['http:', 'https:']),
       wsUrl: url(env, 'EVM_WS_URL', ['ws:', 'wss:']),
       confirmations: int(env, 'EVM_CONFIRMATIONS', 2, 0, 10_000),
+      startBlock: BigInt(int(env, 'EVM_START_BLOCK', 0, 0, Number.MAX_SAFE_INTEGER)),
     },
     cardano: {
       network: cardanoNetwork,
@@ -115,6 +129,11 @@ export function loadConfig(env: Env = process.env): Config {
       maxConnections: int(env, 'WS_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     },
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    devnet: oneOf(env, 'DEVNET', ['auto', 'off'] as const, 'auto'),
+    settlement: {
+      toleranceSeconds: int(env, 'SETTLEMENT_TOLERANCE_SECONDS', 30, 0, 3_600),
+      secretMarginSeconds: int(env, 'SECRET_MARGIN_SECONDS', 60, 0, 86_400),
+    },
   };
 }
 
@@ -130,7 +149,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     ...c,
     databaseUrl: safeUrl(c.databaseUrl),
     redisUrl: safeUrl(c.redisUrl),
-    evm: { ...c.evm, rpcUrl: safeUrl(c.evm.rpcUrl), wsUrl: safeUrl(c.evm.wsUrl) },
+    evm: { ...c.evm, rpcUrl: safeUrl(c.evm.rpcUrl), wsUrl: safeUrl(c.evm.wsUrl), startBlock: c.evm.startBlock.toString() },
     cardano: { ...c.cardano, ogmiosUrl: safeUrl(c.cardano.ogmiosUrl) },
     apiKeys: `${c.apiKeys.length} configured`,
   };

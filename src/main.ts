@@ -1,0 +1,309 @@
+/**
+ * The composition root (DESIGN §2): the only module that wires parts together.
+ *
+ * `startRelayer(config)` builds one relayer instance and returns a handle whose `stop()` shuts
+ * it down in order; tests start several in one process. Run directly (`npm start`), it reads the
+ * environment, starts, prints its URLs, and stops cleanly on SIGTERM/SIGINT.
+ */
+import { pathToFileURL } from 'node:url';
+import { createPublicClient, http, type Address } from 'viem';
+import { ActiveOrderBookImpl, PriceTicker } from './auction/index.js';
+import { buildHttpApp, type HttpApp } from './api/http/index.js';
+import { InProcessBus } from './bus/in-process.js';
+import { RedisBus } from './bus/redis.js';
+import { RoutedBus } from './bus/routed.js';
+import type { Bus } from './bus/types.js';
+import { checkMakerFunds } from './chains/evm/maker-funds.js';
+import { EvmEscrowMonitor } from './chains/evm/monitor.js';
+import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
+import type { Hex, Order } from './domain/order.js';
+import type { SupportedChains } from './domain/validate-order.js';
+import { HealthRegistry } from './observability/health.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics, type RelayerMetrics } from './observability/metrics.js';
+import type { MakerFundsCheck } from './orders/ports.js';
+import { OrderService } from './orders/service.js';
+import { SettlementCoordinator } from './settlement/coordinator.js';
+import { ChainStateRepository } from './store/chain-state-repo.js';
+import { createDatabase, type Database } from './store/db.js';
+import { EscrowRepository } from './store/escrows-repo.js';
+import { OrderRepositoryImpl } from './store/orders-repo.js';
+import { SettlementRepository } from './store/settlement-repo.js';
+
+export interface RelayerOptions {
+  logger?: Logger;
+  /** Unix seconds; tests pass a controllable clock. */
+  clock?: () => number;
+  /** Local devnets already started by the caller (the embedded default starts its own). */
+  devnets?: LocalDevnets;
+}
+
+export interface LocalDevnets {
+  evm?: { rpcUrl: string; wsUrl: string; chainId: number; factory: Hex; stop(): Promise<void> };
+}
+
+export interface RunningRelayer {
+  config: Config;
+  httpUrl: string;
+  httpPort: number;
+  metrics: RelayerMetrics;
+  health: HealthRegistry;
+  orders: OrderService;
+  bus: Bus;
+  /** Idempotent: stops accepting work, drains, and closes every part in reverse order. */
+  stop(): Promise<void>;
+}
+
+/** Long-running parts, stopped in reverse order of start. */
+interface Stoppable {
+  name: string;
+  stop(): Promise<void>;
+}
+
+const systemClock = () => Math.floor(Date.now() / 1000);
+
+export async function startRelayer(config: Config, opts: RelayerOptions = {}): Promise<RunningRelayer> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const clock = opts.clock ?? systemClock;
+  const metrics = createMetrics();
+  const health = new HealthRegistry();
+  const parts: Stoppable[] = [];
+  const stopAll = async () => {
+    for (const part of parts.reverse()) {
+      try {
+        await part.stop();
+      } catch (err) {
+        logger.error({ err, part: part.name }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    // Store: the source of truth.
+    const database = await openStore(config, logger);
+    parts.push({ name: 'store', stop: () => database.close() });
+    health.register(
+      'store',
+      async () => {
+        await database.ping();
+        return { status: 'up', details: { engine: database.engine } };
+      },
+      { required: true },
+    );
+    const db = database.db;
+    const orderRepo = new OrderRepositoryImpl(db);
+    const escrows = new EscrowRepository(db);
+    const chainState = new ChainStateRepository(db);
+
+    // Bus: Redis across instances when configured; price ticks always stay local (RoutedBus).
+    const shared = config.redisUrl ? new RedisBus({ url: config.redisUrl, logger }) : new InProcessBus();
+    const bus = new RoutedBus(shared, new InProcessBus(), new Set(['prices']));
+    await bus.start();
+    parts.push({ name: 'bus', stop: () => bus.stop() });
+    if (shared instanceof RedisBus) {
+      const redis = shared;
+      health.register('redis', () => redis.health(), { required: true });
+    }
+
+    // Chains: configured endpoints, or the embedded devnets.
+    const evm = resolveEvm(config, opts.devnets);
+
+    const supportedChains: SupportedChains = {
+      evm: { [String(evm.chainId)]: { factory: evm.factory } },
+      cardano: [config.cardano.chain],
+    };
+
+    const makerFunds = evm.rpcUrl ? evmMakerFunds(evm.rpcUrl, evm.factory) : undefined;
+    // Auction: the priced book of active orders and its ticker.
+    const book = new ActiveOrderBookImpl({ repo: orderRepo, bus, logger, clock });
+    await book.start();
+    parts.push({ name: 'order-book', stop: () => book.stop() });
+    const ticker = new PriceTicker({ book, bus, logger, metrics, intervalMs: config.priceTickMs, clock });
+    ticker.start();
+    parts.push({ name: 'price-ticker', stop: () => ticker.stop() });
+
+    const orders = new OrderService({
+      repo: orderRepo,
+      bus,
+      clock,
+      supportedChains,
+      makerFunds,
+      escrows,
+      book,
+      logger,
+      metrics,
+    });
+
+    // Chain monitors and the coordinator.
+    if (evm.rpcUrl) {
+      const monitor = new EvmEscrowMonitor({
+        chainId: evm.chainId,
+        rpcUrl: evm.rpcUrl,
+        wsUrl: evm.wsUrl ?? undefined,
+        factory: evm.factory as Address,
+        startBlock: config.evm.startBlock,
+        confirmations: config.evm.confirmations,
+        store: chainState,
+        bus,
+        registry: metrics.registry,
+        logger,
+      });
+      await monitor.start();
+      parts.push({ name: 'evm-monitor', stop: () => monitor.stop() });
+      health.register(
+        `evm:${evm.chainId}`,
+        () => {
+          const s = monitor.status();
+          return { status: s.connected ? 'up' : 'down', details: { ...s }, ...(s.lastError ? { error: s.lastError } : {}) };
+        },
+        { required: true },
+      );
+    } else {
+      health.register('evm', () => ({ status: 'disabled', details: { reason: 'EVM_RPC_URL not set' } }), { required: false });
+    }
+
+    const coordinator = new SettlementCoordinator({
+      store: new SettlementRepository(db, chainState, escrows),
+      orders: orderRepo,
+      bus,
+      clock,
+      policy: config.settlement,
+      logger,
+    });
+    await coordinator.start();
+    parts.push({ name: 'settlement', stop: () => coordinator.stop() });
+
+    // HTTP.
+    const app: HttpApp = await buildHttpApp({ config, orders, health, metrics, logger });
+    await app.listen({ host: config.host, port: config.httpPort });
+    parts.push({ name: 'http', stop: () => app.close() });
+    const httpPort = (app.server.address() as { port: number }).port;
+
+    const httpUrl = `http://${displayHost(config.host)}:${httpPort}`;
+    let stopping: Promise<void> | null = null;
+    return {
+      config,
+      httpUrl,
+      httpPort,
+      metrics,
+      health,
+      orders,
+      bus,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function openStore(config: Config, logger: Logger): Promise<Database> {
+  const database = await createDatabase(
+    config.databaseUrl ? { databaseUrl: config.databaseUrl, logger } : { dataDir: config.dataDir, logger },
+  );
+  await database.migrate();
+  return database;
+}
+
+function resolveEvm(config: Config, devnets: LocalDevnets | undefined) {
+  if (devnets?.evm) {
+    return { chainId: devnets.evm.chainId, factory: devnets.evm.factory, rpcUrl: devnets.evm.rpcUrl, wsUrl: devnets.evm.wsUrl };
+  }
+  return { chainId: config.evm.chainId, factory: config.evm.factory, rpcUrl: config.evm.rpcUrl, wsUrl: config.evm.wsUrl };
+}
+
+function evmMakerFunds(rpcUrl: string, factory: Hex): MakerFundsCheck {
+  const client = createPublicClient({ transport: http(rpcUrl, { timeout: 5_000, retryCount: 1 }) });
+  return {
+    async check(order: Order) {
+      const result = await checkMakerFunds(client, {
+        token: order.makerAsset,
+        maker: order.maker,
+        spender: factory,
+        amount: order.makingAmount,
+      });
+      if (result.ok) return { ok: true };
+      const what = result.code === 'INSUFFICIENT_ALLOWANCE' ? 'allowance to the escrow factory' : 'balance';
+      return { ok: false, code: result.code, message: `maker ${what} is ${result.have}, the order needs ${result.need}` };
+    },
+  };
+}
+
+function displayHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+}
+
+/** Starts the embedded devnets when no chain is configured (DEVNET=auto). */
+async function startEmbeddedDevnets(config: Config, logger: Logger): Promise<LocalDevnets> {
+  const devnets: LocalDevnets = {};
+  if (config.devnet === 'off') return devnets;
+  if (!config.evm.rpcUrl) {
+    // Imported only here: the devnet is never part of a configured (production) relayer.
+    const { startEvmDevnet } = await import('../devnet/evm/index.js');
+    const evm = await startEvmDevnet();
+    devnets.evm = evm;
+    logger.info({ rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, token: evm.token }, 'embedded EVM devnet (anvil) started');
+  }
+  return devnets;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`fusion-relayer: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  logger.info({ config: describeConfig(config) }, 'starting');
+
+  const devnets = await startEmbeddedDevnets(config, logger);
+  const stopDevnets = async () => {
+    await devnets.evm?.stop();
+  };
+  let relayer: RunningRelayer;
+  try {
+    relayer = await startRelayer(config, { logger, devnets });
+  } catch (err) {
+    logger.fatal({ err }, 'failed to start');
+    await stopDevnets();
+    process.exit(1);
+  }
+
+  const lines = [
+    `Fusion relayer is running.`,
+    `  REST API   ${relayer.httpUrl}/api/orders   (docs: ${relayer.httpUrl}/docs)`,
+    `  Health     ${relayer.httpUrl}/health`,
+    `  Metrics    ${relayer.httpUrl}/metrics`,
+    ...(devnets.evm ? [`  EVM devnet ${devnets.evm.rpcUrl} (chain ${devnets.evm.chainId}, factory ${devnets.evm.factory})`] : []),
+    `Stop with Ctrl-C.`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    void (async () => {
+      await relayer.stop();
+      await stopDevnets();
+      logger.info('stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) void main();
