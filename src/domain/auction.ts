@@ -8,7 +8,7 @@
  * i.e. linear interpolation rounded up, in the maker's favour, and never below endAmount.
  */
 import type { Auction } from './order.js';
-import { issue, isUint256, type DomainIssue } from './issues.js';
+import { DomainError, issue, isUint256, type DomainIssue } from './issues.js';
 
 /** Longest auction accepted: a day. Longer ones are almost surely a unit mistake (ms for s). */
 export const MAX_AUCTION_DURATION = 86_400;
@@ -25,10 +25,16 @@ function ceilDiv(n: bigint, d: bigint): bigint {
  * (e.g. Date.now() / 1000) is floored so it prices like the second it falls in.
  */
 function wholeSecond(now: number): number {
-  return Number.isInteger(now) ? now : Math.floor(now);
+  if (Number.isInteger(now)) return now;
+  if (!Number.isFinite(now)) throw new DomainError('INVALID_TIME', 'auction time must be a finite number of unix seconds');
+  return Math.floor(now);
 }
 
-/** The auction price at unix second `now`. Defined for any input; meaningful for a valid auction. */
+/**
+ * The auction price at unix second `now`. Defined for any auction (meaningful for a valid one);
+ * throws DomainError INVALID_TIME for a NaN or infinite `now`, a caller's bug that must not
+ * silently price at the floor.
+ */
 export function auctionAmount(auction: Auction, now: number): bigint {
   const t = wholeSecond(now);
   const { startTime, duration, startAmount, endAmount, points } = auction;
@@ -63,7 +69,7 @@ export function compileAuction(auction: Auction): (now: number) => bigint {
   const startAmount = auction.startAmount;
   const endAmount = auction.endAmount;
   const n = auction.points.length + 1;
-  // Segment i spans offsets [from[i], to[i]) and goes from amount[i] + drop[i] down to amount[i].
+  // Segment i spans offsets [from[i], to[i]) and falls from low[i] + drop[i] to low[i].
   const from = new Float64Array(n);
   const to = new Float64Array(n);
   const low: bigint[] = new Array<bigint>(n);
@@ -85,22 +91,33 @@ export function compileAuction(auction: Auction): (now: number) => bigint {
     a1 = a2;
   }
 
-  return (now: number): bigint => {
-    const t = Number.isInteger(now) ? now : Math.floor(now);
-    if (t <= startTime) return startAmount;
-    if (t >= endTime) return endAmount;
+  // Several readers (ticker, API) ask within the same second: remember the last answer.
+  let lastT = Number.NaN;
+  let lastAmount = startAmount;
+
+  const segmentAt = (t: number): bigint => {
     const e = t - startTime;
     for (let i = 0; i < n; i++) {
       const o2 = to[i]!;
       if (from[i]! <= e && e < o2) {
-        const d = drop[i]!;
         const s = span[i]!;
-        const num = d * BigInt(o2 - e);
+        const num = drop[i]! * BigInt(o2 - e);
         const amount = low[i]! + (num > 0n ? (num + s - 1n) / s : num / s);
         return amount < endAmount ? endAmount : amount;
       }
     }
     return endAmount;
+  };
+
+  return (now: number): bigint => {
+    const t = Number.isInteger(now) ? now : wholeSecond(now);
+    if (t <= startTime) return startAmount;
+    if (t >= endTime) return endAmount;
+    if (t !== lastT) {
+      lastAmount = segmentAt(t);
+      lastT = t;
+    }
+    return lastAmount;
   };
 }
 

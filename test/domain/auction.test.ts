@@ -8,6 +8,7 @@ import {
   validateAuction,
 } from '../../src/domain/auction.js';
 import type { Auction } from '../../src/domain/order.js';
+import { DomainError } from '../../src/domain/issues.js';
 import { auctionArb } from './fixtures.js';
 
 const linear: Auction = { startTime: 1_000, duration: 100, startAmount: 1_000n, endAmount: 500n, points: [] };
@@ -76,6 +77,13 @@ describe('auctionAmount: worked examples', () => {
     expect(auctionAmount(linear, 1_050.999)).toBe(750n);
     expect(auctionAmount(linear, 1_000.5)).toBe(1_000n);
     expect(compileAuction(linear)(1_050.999)).toBe(750n);
+  });
+
+  it('throws INVALID_TIME for a NaN or infinite time instead of pricing at the floor', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(() => auctionAmount(linear, bad)).toThrow(DomainError);
+      expect(() => compileAuction(linear)(bad)).toThrow(/finite/);
+    }
   });
 
   it('handles amounts near 2^256 without overflow or precision loss', () => {
@@ -172,6 +180,20 @@ describe('compileAuction', () => {
         },
       ),
       { numRuns: 1_000 },
+    );
+  });
+
+  it('stays equal when asked repeatedly and out of order (its one-second memo)', () => {
+    fc.assert(
+      fc.property(
+        auctionArb.chain((a) => fc.tuple(fc.constant(a), fc.array(fc.constantFrom(0, 1, 2, 3), { minLength: 1, maxLength: 30 }))),
+        ([a, picks]) => {
+          const price = compileAuction(a);
+          const times = [a.startTime + 1, a.startTime + Math.floor(a.duration / 2), a.startTime + a.duration - 1, a.startTime + 1.5];
+          for (const k of picks) expect(price(times[k]!)).toBe(auctionAmount(a, times[k]!));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
