@@ -12,6 +12,7 @@
 import { pad, type Hex, type PublicClient } from 'viem';
 import { TOPIC } from './abi.js';
 import { decodeFactoryLog, type EscrowRef } from './decode.js';
+import { RangeSizer } from './ranges.js';
 import { isRangeTooLargeError } from './rpc-errors.js';
 import { getRawLogs } from './rpc.js';
 
@@ -56,7 +57,8 @@ export class EscrowRegistry {
 /**
  * Looks the address up among the factory's SrcEscrowCreated/DstEscrowCreated logs (topic 2 is
  * the escrow). Tries the whole range first; if the node refuses it, walks back from the newest
- * block in chunks of `maxBlocks` (escrow activity follows creation closely).
+ * block (escrow activity follows creation closely) in chunks that halve while the node still
+ * refuses them.
  */
 export function chainEscrowLookup(
   client: PublicClient,
@@ -65,6 +67,7 @@ export function chainEscrowLookup(
   startBlock: bigint,
   maxBlocks: number,
 ): EscrowLookup {
+  const sizer = new RangeSizer(maxBlocks);
   return async (address, upToBlock) => {
     const topics: (Hex | Hex[] | null)[] = [[TOPIC.SrcEscrowCreated, TOPIC.DstEscrowCreated], null, pad(address as Hex)];
     const find = async (fromBlock: bigint, toBlock: bigint) => {
@@ -81,11 +84,18 @@ export function chainEscrowLookup(
     } catch (err) {
       if (!isRangeTooLargeError(err)) throw err;
     }
-    const step = BigInt(Math.max(1, maxBlocks));
-    for (let to = upToBlock; to >= startBlock; to -= step) {
-      const from = to - step + 1n > startBlock ? to - step + 1n : startBlock;
-      const found = await find(from, to);
+    for (let to = upToBlock; to >= startBlock; ) {
+      const span = BigInt(sizer.current);
+      const from = to - span + 1n > startBlock ? to - span + 1n : startBlock;
+      let found: EscrowRef | null;
+      try {
+        found = await find(from, to);
+      } catch (err) {
+        if (isRangeTooLargeError(err) && sizer.shrink()) continue;
+        throw err;
+      }
       if (found) return found;
+      to = from - 1n;
     }
     return null;
   };
