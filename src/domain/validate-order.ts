@@ -11,6 +11,9 @@ import { isHex32 } from './hashlock.js';
 import { cardanoAddressProblem, cardanoNetworkOf } from './cardano-address.js';
 import { issue, isUint256, type DomainIssue } from './issues.js';
 
+export type { DomainIssue, DomainIssueCode } from './issues.js';
+export { DOMAIN_ISSUE_CODES } from './issues.js';
+
 /** Furthest expiry accepted: 30 days ahead. Beyond that the order is most likely a unit mistake. */
 export const MAX_EXPIRY_AHEAD_SECONDS = 30 * 86_400;
 

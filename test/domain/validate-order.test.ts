@@ -8,6 +8,7 @@ import {
   type ValidateOrderContext,
 } from '../../src/domain/validate-order.js';
 import { DOMAIN_ISSUE_CODES } from '../../src/domain/issues.js';
+import { orderHash } from '../../src/domain/eip712.js';
 import type { Order } from '../../src/domain/order.js';
 import { auctionArb, CIP19, NOW, SUPPORTED, timelocksArb, validOrder } from './fixtures.js';
 
@@ -49,6 +50,8 @@ describe('validateOrder: a valid order', () => {
             takerAsset,
           };
           expect(validateOrder(order, ctx)).toEqual([]);
+          // Intake hashes right after validating: a valid order must always be encodable.
+          expect(orderHash(order, 31337, SUPPORTED.evm['31337']!.factory)).toMatch(/^0x[0-9a-f]{64}$/);
         },
       ),
       { numRuns: 300 },
