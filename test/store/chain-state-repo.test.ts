@@ -18,7 +18,7 @@ describe.each(ENGINES)('ChainStateRepository on $engine', ({ open }) => {
     repo = new ChainStateRepository(database.db);
   });
   afterAll(async () => {
-    await close();
+    await close?.();
   });
   beforeEach(async () => {
     for (const t of ['chain_events', 'chain_blocks', 'chain_cursors'] as const) {

@@ -16,7 +16,7 @@ describe.each(ENGINES)('Database on $engine', ({ engine, open }) => {
     ({ database, close } = await open());
   });
   afterAll(async () => {
-    await close();
+    await close?.();
   });
 
   it('reports its engine, answers ping, and migrating again is a no-op', async () => {
@@ -75,11 +75,15 @@ describe('Database lifecycle', () => {
 
   it('closes idempotently', async () => {
     const pgdb = await withPostgres({ migrate: false });
-    await pgdb.database.close();
-    await pgdb.database.close();
-    await expect(pgdb.database.ping()).rejects.toThrow('database is closed');
-    await pgdb.drop();
-    await pgdb.drop();
+    try {
+      await pgdb.database.close();
+      await pgdb.database.close();
+      await expect(pgdb.database.ping()).rejects.toThrow('database is closed');
+      await expect(pgdb.database.migrate()).rejects.toThrow('database is closed');
+    } finally {
+      await pgdb.drop();
+      await pgdb.drop();
+    }
   });
 
   it('opens a migrated store on Postgres with createStore', async () => {

@@ -22,7 +22,7 @@ describe.each(ENGINES)('EscrowRepository on $engine', ({ open }) => {
     chainState = new ChainStateRepository(database.db);
   });
   afterAll(async () => {
-    await close();
+    await close?.();
   });
   beforeEach(async () => {
     for (const t of ['escrows', 'chain_events', 'chain_blocks', 'chain_cursors'] as const) {

@@ -18,7 +18,7 @@ describe.each(ENGINES)('OrderRepositoryImpl on $engine', ({ engine, open }) => {
     repo = new OrderRepositoryImpl(database.db);
   });
   afterAll(async () => {
-    await close();
+    await close?.();
   });
   beforeEach(async () => {
     await database.db.deleteFrom('order_events').execute();

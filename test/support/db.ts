@@ -47,7 +47,6 @@ export async function withPostgres(opts: { migrate?: boolean } = {}): Promise<Te
   await admin((c) => c.query(`create database ${name}`));
   const url = urlFor(name);
   const database = await createDatabase({ databaseUrl: url });
-  if (opts.migrate !== false) await database.migrate();
   let dropped: Promise<void> | null = null;
   const drop = (): Promise<void> =>
     (dropped ??= (async () => {
@@ -57,12 +56,27 @@ export async function withPostgres(opts: { migrate?: boolean } = {}): Promise<Te
         await c.query(`drop database if exists ${name}`);
       });
     })());
+  if (opts.migrate !== false) {
+    try {
+      await database.migrate();
+    } catch (err) {
+      await drop();
+      throw err;
+    }
+  }
   return { url, name, database, drop };
 }
 
 export async function withPglite(opts: { migrate?: boolean } = {}): Promise<TestPglite> {
   const database = await createDatabase({ inMemory: true });
-  if (opts.migrate !== false) await database.migrate();
+  if (opts.migrate !== false) {
+    try {
+      await database.migrate();
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
   return { database, close: () => database.close() };
 }
 
