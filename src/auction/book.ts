@@ -105,7 +105,7 @@ export class ActiveOrderBookImpl implements ActiveOrderBook {
       const amount = e.price.at(t);
       if (amount !== e.amount) {
         e.amount = amount;
-        e.wire = { orderHash: e.stored.orderHash, amount: amount.toString() };
+        e.wire = { orderHash: e.wire.orderHash, amount: amount.toString() };
       }
       prices[i++] = e.wire;
     }
@@ -176,7 +176,8 @@ export class ActiveOrderBookImpl implements ActiveOrderBook {
       price,
       amount,
       priced: { stored, currentAmount: amount },
-      wire: { orderHash: stored.orderHash, amount: amount.toString() },
+      // Lower-case hashes on the wire: the WS gateway matches `order:<hash>` channels on them.
+      wire: { orderHash: stored.orderHash.toLowerCase(), amount: amount.toString() },
     });
   }
 
