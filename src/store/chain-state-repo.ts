@@ -47,7 +47,8 @@ export class ChainStateRepository implements ChainStateStore {
             id: event.id,
             chain,
             type: event.type,
-            order_hash: 'orderHash' in event && event.orderHash ? event.orderHash : null,
+            // lower-cased like orders.order_hash, so the two join and filter by plain equality
+            order_hash: 'orderHash' in event && event.orderHash ? event.orderHash.toLowerCase() : null,
             block_number: numeric(event.blockNumber),
             block_hash: event.blockHash,
             status: 'observed',
@@ -127,6 +128,17 @@ export class ChainStateRepository implements ChainStateStore {
       .limit(limit)
       .execute();
     return rows.map(blockRef);
+  }
+
+  async eventById(chain: string, id: string): Promise<ChainEvent | null> {
+    const row = await this.db
+      .selectFrom('chain_events')
+      .select('event')
+      .where('id', '=', id)
+      .where('chain', '=', chain)
+      .where('status', '<>', 'reverted')
+      .executeTakeFirst();
+    return row ? fromTagged<ChainEvent>(row.event) : null;
   }
 
   async pending(chain: string): Promise<ChainEvent[]> {

@@ -177,6 +177,31 @@ describe.each(ENGINES)('ChainStateRepository on $engine', ({ open }) => {
     expect(await repo.blockAt(EVM, 10n)).toBeNull();
   });
 
+  it('stores the order hash lower-cased, to match orders.order_hash', async () => {
+    const e = created(EVM, 10n, 1, { orderHash: `0x${'AB'.repeat(32)}` });
+    await repo.apply({ chain: EVM, cursor: block(10n), observed: [e] });
+    const row = await database.db.selectFrom('chain_events').select('order_hash').executeTakeFirstOrThrow();
+    expect(row.order_hash).toBe(`0x${'ab'.repeat(32)}`);
+    // the event itself is kept as reported
+    expect((await repo.pending(EVM))[0]).toEqual(e);
+  });
+
+  it('takes concurrent batches of two chains and the same event twice without loss or duplicates', async () => {
+    const evm = Array.from({ length: 5 }, (_, i) => created(EVM, 10n + BigInt(i), i));
+    const ada = Array.from({ length: 5 }, (_, i) => created(ADA, 20n + BigInt(i), 10 + i));
+    const results = await Promise.all([
+      ...evm.map((e) => repo.apply({ chain: EVM, cursor: block(e.blockNumber), observed: [e] })),
+      ...ada.map((e) => repo.apply({ chain: ADA, cursor: block(e.blockNumber), observed: [e] })),
+      repo.apply({ chain: EVM, cursor: block(10n), observed: [evm[0]!] }),
+    ]);
+    // evm[0] was applied twice at once: exactly one of the two reports it
+    expect(results.flat().filter((u) => u.event.id === evm[0]!.id)).toHaveLength(1);
+    const all = await repo.listEvents(0n, 100);
+    expect(all.map((x) => x.event.id).sort()).toEqual([...evm, ...ada].map((e) => e.id).sort());
+    const seqs = all.map((x) => x.seq);
+    expect(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!)).toBe(true);
+  });
+
   it('prunes old blocks but keeps events', async () => {
     const e = created(EVM, 1n, 1);
     await repo.apply({ chain: EVM, cursor: block(3n), blocks: [block(1n), block(2n), block(3n)], observed: [e] });
