@@ -49,6 +49,12 @@ export interface ChainStateStore {
   blockAt(chain: string, height: bigint): Promise<BlockRef | null>;
   /** The most recent recorded blocks, newest first (e.g. Cardano intersection points). */
   recentBlocks(chain: string, limit: number): Promise<BlockRef[]>;
+  /**
+   * A stored event by id, unless it was reverted (then null). The Cardano monitor resolves the
+   * escrow an input spends with it: a transaction's inputs carry only output references, and the
+   * escrow's creation event id follows from the reference.
+   */
+  eventById(chain: string, id: string): Promise<ChainEvent | null>;
   /** Events still `observed` (awaiting confirmations), oldest first. */
   pending(chain: string): Promise<ChainEvent[]>;
   /** Drops recorded blocks below a height (events are kept forever). */
