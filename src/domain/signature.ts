@@ -88,17 +88,13 @@ export function parseSignature(signature: unknown): { sig64: Uint8Array; recid: 
   return { sig64, recid };
 }
 
+/** Lower-case address of an uncompressed public key: the last 20 bytes of keccak256(x‖y). */
 function addressOfPublicKey(uncompressed: Uint8Array): Hex {
-  // Address = last 20 bytes of keccak256(x‖y), the 64 bytes after the 0x04 prefix.
-  const hash = keccak_256(uncompressed.subarray(1));
-  return getAddress(`0x${bytesToHex(hash.subarray(12))}`);
+  return `0x${bytesToHex(keccak_256(uncompressed.subarray(1)).subarray(12))}`;
 }
 
-/**
- * The checksummed address that signed the 32-byte `digest`, or null if the signature is
- * malformed, non-canonical or does not recover.
- */
-export function recoverDigestSigner(digest: Hex, signature: unknown, backend: RecoverFn | null = null): Hex | null {
+/** Recovery without the EIP-55 checksum (one keccak less): what the verify functions compare. */
+function recoverLower(digest: unknown, signature: unknown, backend: RecoverFn | null): Hex | null {
   const d = hexToBytesOrNull(digest);
   if (d === null || d.length !== 32) return null;
   const parsed = parseSignature(signature);
@@ -112,8 +108,21 @@ export function recoverDigestSigner(digest: Hex, signature: unknown, backend: Re
   }
 }
 
-function sameAddress(a: Hex | null, b: unknown): boolean {
-  return a !== null && typeof b === 'string' && /^0x[0-9a-fA-F]{40}$/.test(b) && a.toLowerCase() === b.toLowerCase();
+/**
+ * The checksummed address that signed the 32-byte `digest`, or null if the signature is
+ * malformed, non-canonical or does not recover. `backend` is for tests comparing backends.
+ */
+export function recoverDigestSigner(digest: Hex, signature: unknown, backend: RecoverFn | null = null): Hex | null {
+  const lower = recoverLower(digest, signature, backend);
+  return lower === null ? null : getAddress(lower);
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** Whether `expected` (an address in any case) signed `digest`. */
+function signedBy(digest: Hex, signature: unknown, expected: unknown): boolean {
+  if (typeof expected !== 'string' || !ADDRESS.test(expected)) return false;
+  return recoverLower(digest, signature, null) === expected.toLowerCase();
 }
 
 /**
@@ -131,7 +140,7 @@ export function recoverOrderSigner(
   try {
     digest = precomputedHash ?? orderHash(order, chainId, verifyingContract);
   } catch {
-    return null; // an order viem cannot encode (e.g. a value out of its type's range) has no signer
+    return null; // an order EIP-712 cannot encode (e.g. a value out of its type's range) has no signer
   }
   return recoverDigestSigner(digest, signature);
 }
@@ -144,7 +153,13 @@ export function verifyOrderSignature(
   verifyingContract: Hex,
   precomputedHash?: Hex,
 ): boolean {
-  return sameAddress(recoverOrderSigner(order, signature, chainId, verifyingContract, precomputedHash), order.maker);
+  let digest: Hex;
+  try {
+    digest = precomputedHash ?? orderHash(order, chainId, verifyingContract);
+  } catch {
+    return false;
+  }
+  return signedBy(digest, signature, order.maker);
 }
 
 /** EIP-712 digest of `Cancel(bytes32 orderHash)` under the order's domain. */
@@ -171,5 +186,5 @@ export function verifyCancelSignature(
   } catch {
     return false;
   }
-  return sameAddress(recoverDigestSigner(digest, signature), maker);
+  return signedBy(digest, signature, maker);
 }
