@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { createDatabase, type Database } from '../../src/store/db.js';
 import { createStore } from '../../src/store/index.js';
-import { ENGINES, withPostgres } from '../support/db.js';
+import { ENGINES, truncateAll, withPostgres } from '../support/db.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
 import { BIG, hash32, order } from './fixtures.js';
 
 describe.each(ENGINES)('Database on $engine', ({ engine, open }) => {
@@ -69,6 +70,22 @@ describe('Database lifecycle', () => {
       await second.ping();
     } finally {
       await second.close();
+      await pgdb.drop();
+    }
+  });
+
+  it('migrates down to an empty schema and up again', async () => {
+    const pgdb = await withPostgres();
+    try {
+      const migrator = new Migrator({ db: pgdb.database.db, provider: migrationProvider });
+      const down = await migrator.migrateDown();
+      expect(down.error).toBeUndefined();
+      const tables = await sql<{ n: string }>`select count(*) as n from information_schema.tables where table_schema = 'public' and table_name not like 'kysely%'`.execute(pgdb.database.db);
+      expect(tables.rows[0]!.n).toBe('0');
+      await pgdb.database.migrate();
+      await truncateAll(pgdb.database);
+      expect(await pgdb.database.db.selectFrom('orders').selectAll().execute()).toEqual([]);
+    } finally {
       await pgdb.drop();
     }
   });

@@ -7,6 +7,7 @@
  *   const lite = await withPglite();    … afterAll(() => lite.close());
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { createDatabase, type Database } from '../../src/store/db.js';
 
@@ -94,3 +95,10 @@ export const ENGINES = [
     open: async (): Promise<{ database: Database; close: () => Promise<void> }> => withPglite(),
   },
 ];
+
+/** Empties every store table (for a shared database between tests). */
+export async function truncateAll(database: Database): Promise<void> {
+  await sql`truncate table order_events, orders, escrows, chain_events, chain_blocks, chain_cursors restart identity`.execute(
+    database.db,
+  );
+}
