@@ -58,6 +58,7 @@ class Client {
   invalid = 0;
   authenticated = false;
   closing = false;
+  counted = false;
   reason: DisconnectReason | null = null;
   readonly channels = new Set<string>();
   constructor(readonly ws: WebSocket) {}
@@ -219,16 +220,25 @@ export class WsGateway {
     if (!this.clients.delete(client)) return;
     this.unsubscribeAll(client);
     this.opts.metrics.wsConnections.dec();
-    const reason: DisconnectReason =
-      client.reason ?? (code === CLOSE.MESSAGE_TOO_BIG ? 'message_too_large' : code === 1006 ? 'abnormal' : 'client');
-    this.opts.metrics.wsDisconnects.inc({ reason });
+    // Closes the server decided were counted when decided (a slow consumer may take long to go).
+    if (!client.counted) {
+      const reason = client.reason ?? (code === CLOSE.MESSAGE_TOO_BIG ? 'message_too_large' : code === 1006 ? 'abnormal' : 'client');
+      this.opts.metrics.wsDisconnects.inc({ reason });
+    }
+  }
+
+  private countDisconnect(client: Client, reason: DisconnectReason): void {
+    client.reason ??= reason;
+    if (client.counted) return;
+    client.counted = true;
+    this.opts.metrics.wsDisconnects.inc({ reason: client.reason });
   }
 
   /** Stops all delivery to the client at once, then closes it politely. */
   private closeClient(client: Client, code: number, text: string, reason: DisconnectReason): void {
     if (client.closing) return;
     client.closing = true;
-    client.reason ??= reason;
+    this.countDisconnect(client, reason);
     this.unsubscribeAll(client);
     client.ws.close(code, text);
   }
@@ -239,8 +249,8 @@ export class WsGateway {
     for (const c of this.clients) {
       if (c.missedPongs >= 2) {
         // Two pings unanswered: the peer is gone or wedged; a close handshake would hang too.
-        c.reason ??= 'heartbeat_timeout';
         c.closing = true;
+        this.countDisconnect(c, 'heartbeat_timeout');
         c.ws.terminate();
         continue;
       }
