@@ -105,8 +105,10 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       health.register('redis', () => redis.health(), { required: true });
     }
 
-    // Chains: configured endpoints, or the embedded devnets.
+    // Chains: configured endpoints, or the embedded devnets. `chainConfig` is what every part
+    // sees, so the typed data served to makers names the factory actually followed.
     const evm = resolveEvm(config, opts.devnets);
+    const chainConfig: Config = { ...config, evm: { ...config.evm, ...evm } };
 
     const supportedChains: SupportedChains = {
       evm: { [String(evm.chainId)]: { factory: evm.factory } },
@@ -174,7 +176,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     parts.push({ name: 'settlement', stop: () => coordinator.stop() });
 
     // HTTP.
-    const app: HttpApp = await buildHttpApp({ config, orders, health, metrics, logger });
+    const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, health, metrics, logger });
     await app.listen({ host: config.host, port: config.httpPort });
     parts.push({ name: 'http', stop: () => app.close() });
     const httpPort = (app.server.address() as { port: number }).port;
