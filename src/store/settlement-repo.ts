@@ -3,7 +3,7 @@
  * its own progress through the chain-event change sequence, and the orders time can move.
  * Its cursor is a row of chain_cursors under a name no chain can have.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { ChainEvent, ChainEventStatus, ChainEventUpdate } from '../chains/events.js';
 import type { Hex } from '../domain/order.js';
 import type { SettlementStore } from '../settlement/coordinator.js';
@@ -36,7 +36,7 @@ export class SettlementRepository implements SettlementStore {
     const rows = await this.db
       .selectFrom('chain_events')
       .select(['status', 'event'])
-      .where(sql`lower(order_hash)`, '=', orderHash.toLowerCase())
+      .where('order_hash', '=', orderHash.toLowerCase())
       .orderBy('seq')
       .execute();
     return rows.map((r) => ({ status: r.status as ChainEventStatus, event: fromTagged<ChainEvent>(r.event) }));
