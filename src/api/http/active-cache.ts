@@ -13,21 +13,24 @@ const MAX_PAGES_PER_VERSION = 512;
 
 export class ActivePageCache {
   private version = -1;
-  private pages = new Map<string, string>();
+  private pages = new Map<string, Buffer>();
   private positions: Map<string, number> | null = null;
   /** orderHash → `"order":…,"createdAt":…}` (the constant tail of the item's JSON). */
   private tails = new Map<string, string>();
 
   constructor(private readonly snapshot: () => ActiveOrderSnapshot) {}
 
-  /** The JSON body of one page. Throws RelayerError INVALID_CURSOR for a cursor it never issued. */
-  page(limit: number, cursor: string | undefined): string {
+  /**
+   * The JSON body of one page, UTF-8 encoded once (a Buffer is written to the socket as is).
+   * Throws RelayerError INVALID_CURSOR for a cursor it never issued.
+   */
+  page(limit: number, cursor: string | undefined): Buffer {
     const snap = this.snapshot();
     if (snap.version !== this.version) this.reset(snap);
     const key = `${limit}|${cursor ?? ''}`;
     let body = this.pages.get(key);
     if (body === undefined) {
-      body = this.render(snap, limit, cursor);
+      body = Buffer.from(this.render(snap, limit, cursor), 'utf8');
       if (this.pages.size >= MAX_PAGES_PER_VERSION) this.pages.clear();
       this.pages.set(key, body);
     }
