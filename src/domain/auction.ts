@@ -58,66 +58,70 @@ export function auctionAmount(auction: Auction, now: number): bigint {
   return endAmount;
 }
 
+/** One segment of a compiled curve: offsets [from, to), falling from low + drop to low. */
+interface Segment {
+  readonly from: number;
+  readonly to: number;
+  readonly low: bigint;
+  readonly drop: bigint;
+  readonly span: bigint;
+  /** span - 1, precomputed for the round-up division. */
+  readonly spanLess1: bigint;
+}
+
 /**
- * A pricing function for one auction with its segments precomputed, for the price ticker
- * (100k orders a tick). Equal to `auctionAmount(auction, now)` for every `now`; the auction
+ * A pricing function for one auction with its segments precomputed, for the price ticker and
+ * the API. Equal to `auctionAmount(auction, now)` for every `now` (property-tested); the auction
  * is copied, so later mutation of the object does not change the compiled curve.
+ *
+ * Measured here (2 shared cores, 100k orders): bigint arithmetic dominates, so this prices about
+ * as fast as auctionAmount (~10-25 ms per 100k lovelace-sized auctions, ~40-60 ms for 1e18-sized
+ * ones under load); what it adds is a one-second memo, so readers asking within the same second
+ * (ticker, HTTP, WS) do not recompute. A float64 fast path was tried and was slower: V8's
+ * BigInt(number) conversion costs more than the bigint operations it saves.
  */
 export function compileAuction(auction: Auction): (now: number) => bigint {
   const startTime = auction.startTime;
   const endTime = auction.startTime + auction.duration;
   const startAmount = auction.startAmount;
   const endAmount = auction.endAmount;
-  const n = auction.points.length + 1;
-  // Segment i spans offsets [from[i], to[i]) and falls from low[i] + drop[i] to low[i].
-  const from = new Float64Array(n);
-  const to = new Float64Array(n);
-  const low: bigint[] = new Array<bigint>(n);
-  const drop: bigint[] = new Array<bigint>(n);
-  const span: bigint[] = new Array<bigint>(n);
+  const segments: Segment[] = [];
   let o1 = 0;
   let a1 = startAmount;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i <= auction.points.length; i++) {
     const p = auction.points[i];
     const o2 = p === undefined ? auction.duration : p.offset;
     const a2 = p === undefined ? endAmount : p.amount;
-    from[i] = o1;
-    to[i] = o2;
-    low[i] = a2;
-    drop[i] = a1 - a2;
     // A zero or negative span never matches (o1 <= e < o2 is empty); 1n avoids a division by zero.
-    span[i] = o2 > o1 ? BigInt(o2 - o1) : 1n;
+    const span = o2 > o1 && Number.isSafeInteger(o2 - o1) ? BigInt(o2 - o1) : 1n;
+    segments.push({ from: o1, to: o2, low: a2, drop: a1 - a2, span, spanLess1: span - 1n });
     o1 = o2;
     a1 = a2;
   }
+  const n = segments.length;
 
-  // Several readers (ticker, API) ask within the same second: remember the last answer.
   let lastT = Number.NaN;
   let lastAmount = startAmount;
-
-  const segmentAt = (t: number): bigint => {
-    const e = t - startTime;
-    for (let i = 0; i < n; i++) {
-      const o2 = to[i]!;
-      if (from[i]! <= e && e < o2) {
-        const s = span[i]!;
-        const num = drop[i]! * BigInt(o2 - e);
-        const amount = low[i]! + (num > 0n ? (num + s - 1n) / s : num / s);
-        return amount < endAmount ? endAmount : amount;
-      }
-    }
-    return endAmount;
-  };
 
   return (now: number): bigint => {
     const t = Number.isInteger(now) ? now : wholeSecond(now);
     if (t <= startTime) return startAmount;
     if (t >= endTime) return endAmount;
-    if (t !== lastT) {
-      lastAmount = segmentAt(t);
-      lastT = t;
+    if (t === lastT) return lastAmount;
+    const e = t - startTime;
+    let amount = endAmount;
+    for (let i = 0; i < n; i++) {
+      const s = segments[i]!;
+      if (s.from <= e && e < s.to) {
+        const num = s.drop * BigInt(s.to - e);
+        amount = s.low + (num > 0n ? (num + s.spanLess1) / s.span : num / s.span);
+        if (amount < endAmount) amount = endAmount;
+        break;
+      }
     }
-    return lastAmount;
+    lastT = t;
+    lastAmount = amount;
+    return amount;
   };
 }
 
