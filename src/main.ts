@@ -27,6 +27,7 @@ import { SettlementCoordinator } from './settlement/coordinator.js';
 import { ChainStateRepository } from './store/chain-state-repo.js';
 import { createDatabase, type Database } from './store/db.js';
 import { EscrowRepository } from './store/escrows-repo.js';
+import { PostgresLeaderLock, SingleProcessLeaderLock, type LeaderLock } from './store/leader.js';
 import { OrderRepositoryImpl } from './store/orders-repo.js';
 import { SettlementRepository } from './store/settlement-repo.js';
 
@@ -136,26 +137,52 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       metrics,
     });
 
-    // Chain monitors and the coordinator.
+    // Leader-only work (DESIGN §10): the chain monitors and the settlement coordinator run on
+    // one instance at a time; another takes over from the stored cursors if it dies.
+    const leaderDuties = async (): Promise<Stoppable[]> => {
+      const duties: Stoppable[] = [];
+      try {
+        if (evm.rpcUrl) {
+          const monitor = new EvmEscrowMonitor({
+            chainId: evm.chainId,
+            rpcUrl: evm.rpcUrl,
+            wsUrl: evm.wsUrl ?? undefined,
+            factory: evm.factory as Address,
+            startBlock: config.evm.startBlock,
+            confirmations: config.evm.confirmations,
+            store: chainState,
+            bus,
+            registry: metrics.registry,
+            logger,
+          });
+          await monitor.start();
+          duties.push({ name: 'evm-monitor', stop: () => monitor.stop() });
+          evmStatus = () => monitor.status();
+        }
+        const coordinator = new SettlementCoordinator({
+          store: new SettlementRepository(db, chainState, escrows),
+          orders: orderRepo,
+          bus,
+          clock,
+          policy: config.settlement,
+          logger,
+        });
+        await coordinator.start();
+        duties.push({ name: 'settlement', stop: () => coordinator.stop() });
+        return duties;
+      } catch (err) {
+        for (const d of duties.reverse()) await d.stop().catch(() => undefined);
+        throw err;
+      }
+    };
+    let evmStatus: (() => ReturnType<EvmEscrowMonitor['status']>) | null = null;
     if (evm.rpcUrl) {
-      const monitor = new EvmEscrowMonitor({
-        chainId: evm.chainId,
-        rpcUrl: evm.rpcUrl,
-        wsUrl: evm.wsUrl ?? undefined,
-        factory: evm.factory as Address,
-        startBlock: config.evm.startBlock,
-        confirmations: config.evm.confirmations,
-        store: chainState,
-        bus,
-        registry: metrics.registry,
-        logger,
-      });
-      await monitor.start();
-      parts.push({ name: 'evm-monitor', stop: () => monitor.stop() });
       health.register(
         `evm:${evm.chainId}`,
         () => {
-          const s = monitor.status();
+          if (!leadership.isLeader()) return { status: 'up', details: { role: 'standby: another instance follows the chain' } };
+          const s = evmStatus?.();
+          if (!s) return { status: 'down', error: 'monitor not started' };
           return { status: s.connected ? 'up' : 'down', details: { ...s }, ...(s.lastError ? { error: s.lastError } : {}) };
         },
         { required: true },
@@ -163,17 +190,16 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     } else {
       health.register('evm', () => ({ status: 'disabled', details: { reason: 'EVM_RPC_URL not set' } }), { required: false });
     }
-
-    const coordinator = new SettlementCoordinator({
-      store: new SettlementRepository(db, chainState, escrows),
-      orders: orderRepo,
-      bus,
-      clock,
-      policy: config.settlement,
+    const leadership = new Leadership(
+      database.engine === 'postgres' && database.databaseUrl
+        ? new PostgresLeaderLock({ databaseUrl: database.databaseUrl, logger })
+        : new SingleProcessLeaderLock(),
+      leaderDuties,
       logger,
-    });
-    await coordinator.start();
-    parts.push({ name: 'settlement', stop: () => coordinator.stop() });
+    );
+    await leadership.start();
+    parts.push({ name: 'leadership', stop: () => leadership.stop() });
+    health.register('leadership', () => ({ status: 'up', details: { leader: leadership.isLeader() } }), { required: false });
 
     // HTTP.
     const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, health, metrics, logger });
@@ -229,6 +255,87 @@ function evmMakerFunds(rpcUrl: string, factory: Hex): MakerFundsCheck {
       return { ok: false, code: result.code, message: `maker ${what} is ${result.have}, the order needs ${result.need}` };
     },
   };
+}
+
+/**
+ * Holds the leader lock while it can and runs the leader's duties under it; a standby instance
+ * retries the lock, and a leader that loses its lock stops its duties at once.
+ */
+class Leadership {
+  private duties: Stoppable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private busy: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly lock: LeaderLock,
+    private readonly startDuties: () => Promise<Stoppable[]>,
+    private readonly logger: Logger,
+    private readonly retryMs = 5_000,
+  ) {
+    lock.onLost((reason) => {
+      this.logger.error({ err: reason }, 'leadership lost; stopping leader duties');
+      this.serial(() => this.stopDuties());
+      this.schedule();
+    });
+  }
+
+  isLeader(): boolean {
+    return this.lock.isLeader() && this.duties.length > 0;
+  }
+
+  async start(): Promise<void> {
+    await this.serial(() => this.tryLead());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.serial(async () => {
+      await this.stopDuties();
+      await this.lock.release();
+    });
+  }
+
+  private async tryLead(): Promise<void> {
+    if (this.stopped || this.duties.length > 0) return;
+    let acquired = false;
+    try {
+      acquired = await this.lock.acquire();
+    } catch (err) {
+      this.logger.warn({ err }, 'could not reach the leader lock; will retry');
+    }
+    if (!acquired) {
+      this.schedule();
+      return;
+    }
+    try {
+      this.duties = await this.startDuties();
+      this.logger.info({ duties: this.duties.map((d) => d.name) }, 'this instance is the leader');
+    } catch (err) {
+      this.logger.error({ err }, 'leader duties failed to start; releasing leadership and retrying');
+      await this.lock.release();
+      this.schedule();
+    }
+  }
+
+  private async stopDuties(): Promise<void> {
+    const duties = this.duties.reverse();
+    this.duties = [];
+    for (const d of duties) await d.stop().catch((err: unknown) => this.logger.error({ err, part: d.name }, 'error while stopping'));
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.serial(() => this.tryLead()), this.retryMs);
+    this.timer.unref();
+  }
+
+  private serial(work: () => Promise<void>): Promise<void> {
+    this.busy = this.busy.then(work).catch((err: unknown) => this.logger.error({ err }, 'leadership step failed'));
+    return this.busy;
+  }
 }
 
 function displayHost(host: string): string {
