@@ -114,7 +114,7 @@ export interface Tx {
  * custom error's name; otherwise the transaction is mined and must succeed.
  */
 export async function send(chain: Chain, role: DevnetRole, tx: Tx, at?: number): Promise<TransactionReceipt> {
-  if (at !== undefined) await chain.test.setNextBlockTimestamp({ timestamp: BigInt(at) });
+  await pinNextBlockTime(chain, at);
   const wallet = chain.wallets[role];
   const data = encodeFunctionData({ abi: tx.abi, functionName: tx.functionName, args: tx.args ?? [] } as never);
   try {
@@ -131,6 +131,15 @@ export async function send(chain: Chain, role: DevnetRole, tx: Tx, at?: number):
   const receipt = await chain.client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
   expect(receipt.status).toBe('success');
   return receipt;
+}
+
+/**
+ * Every block a test mines gets an explicit time: `at`, or one second after the latest block.
+ * Left to anvil's wall clock, set-up transactions could land after the times a test schedules.
+ */
+async function pinNextBlockTime(chain: Chain, at?: number): Promise<void> {
+  const next = at ?? Number((await chain.client.getBlock()).timestamp) + 1;
+  await chain.test.setNextBlockTimestamp({ timestamp: BigInt(next) });
 }
 
 export class Reverted extends Error {
@@ -297,6 +306,7 @@ export async function fillOrder(
 
 /** Deploys a contract from the deployer account; returns its checksummed address. */
 export async function deploy(chain: Chain, params: { abi: Abi; bytecode: Hex; args?: readonly unknown[] }): Promise<Hex> {
+  await pinNextBlockTime(chain);
   const hash = await chain.wallets.deployer.deployContract(params as never);
   const receipt = await chain.client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
   if (!receipt.contractAddress) throw new Error('deployment failed');
