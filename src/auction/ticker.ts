@@ -45,7 +45,7 @@ export class PriceTicker {
   }
 
   /** Starts ticking on the next grid point. Idempotent. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.active) return;
     this.active = true;
     this.anchor = performance.now();

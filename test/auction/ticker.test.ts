@@ -22,8 +22,8 @@ describe('PriceTicker schedule', () => {
         if (seen.length === 3) resolve();
       }),
     );
-    ticker.start();
-    ticker.start(); // idempotent: still one schedule
+    await ticker.start();
+    await ticker.start(); // idempotent: still one schedule
     await three;
     await ticker.stop();
     await ticker.stop();
@@ -55,7 +55,7 @@ describe('PriceTicker schedule', () => {
       stop: async () => undefined,
     };
     const ticker = new PriceTicker({ book: oneOrder, bus: slowBus, logger, metrics: createMetrics({ defaultMetrics: false }), intervalMs: 10 });
-    ticker.start();
+    await ticker.start();
     // A manual tick while the timer's tick is in flight joins it instead of overlapping.
     while (publishes < 3) {
       await Promise.all([ticker.tick(), ticker.tick()]);
