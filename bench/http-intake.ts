@@ -149,7 +149,8 @@ export async function startBenchStack(opts: { ticker?: boolean } = {}) {
 /** Forks this file as the server; resolves with its URL once it listens. */
 export function forkServer(file: string, role: string, extraEnv: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; info: Record<string, unknown> }> {
   const child = fork(file, [], {
-    execArgv: process.execArgv,
+    // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+    execArgv: [...process.execArgv, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, HTTP_BENCH_ROLE: role, ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

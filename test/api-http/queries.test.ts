@@ -3,6 +3,7 @@
  * active book with prices, escrows, and typed-data that viem signs exactly like intake checks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gunzipSync } from 'node:zlib';
 import { hashTypedData } from 'viem';
 import { orderHash, orderMessage } from '../../src/domain/eip712.js';
 import { orderToWire, type Hex } from '../../src/domain/order.js';
@@ -137,6 +138,18 @@ describe('GET /api/orders/active', () => {
 
     const detail = json(await h.app.inject({ method: 'GET', url: `/api/orders/${body.items[0].orderHash}` }));
     expect(detail.currentAmount).toBe('1950000000');
+  });
+
+  it('sends the cached page gzipped to clients that accept gzip, identical once decompressed', async () => {
+    const plain = await h.app.inject({ method: 'GET', url: '/api/orders/active' });
+    const zipped = await h.app.inject({ method: 'GET', url: '/api/orders/active', headers: { 'accept-encoding': 'br;q=1, gzip;q=0.8' } });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toMatch(/accept-encoding/i);
+    expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length);
+    expect(gunzipSync(zipped.rawPayload).toString('utf8')).toBe(plain.body);
+    const refused = await h.app.inject({ method: 'GET', url: '/api/orders/active', headers: { 'accept-encoding': 'gzip;q=0' } });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.body).toBe(plain.body);
   });
 
   it('serves the same bytes while the snapshot version is unchanged, and refuses foreign cursors', async () => {

@@ -4,6 +4,7 @@
  * added or removed) and then served as a ready string. The part of an order that never changes
  * (everything but the price) is serialized once per order, not once per tick.
  */
+import { gzipSync } from 'node:zlib';
 import type { ActiveOrderSnapshot, PricedOrder } from '../../auction/types.js';
 import { RelayerError } from '../../orders/errors.js';
 import { orderToWire } from '../../domain/order.js';
@@ -13,7 +14,7 @@ const MAX_PAGES_PER_VERSION = 512;
 
 export class ActivePageCache {
   private version = -1;
-  private pages = new Map<string, Buffer>();
+  private pages = new Map<string, PageBody>();
   private positions: Map<string, number> | null = null;
   /** orderHash → `"order":…,"createdAt":…}` (the constant tail of the item's JSON). */
   private tails = new Map<string, string>();
@@ -24,13 +25,13 @@ export class ActivePageCache {
    * The JSON body of one page, UTF-8 encoded once (a Buffer is written to the socket as is).
    * Throws RelayerError INVALID_CURSOR for a cursor it never issued.
    */
-  page(limit: number, cursor: string | undefined): Buffer {
+  page(limit: number, cursor: string | undefined): PageBody {
     const snap = this.snapshot();
     if (snap.version !== this.version) this.reset(snap);
     const key = `${limit}|${cursor ?? ''}`;
     let body = this.pages.get(key);
     if (body === undefined) {
-      body = Buffer.from(this.render(snap, limit, cursor), 'utf8');
+      body = new PageBody(Buffer.from(this.render(snap, limit, cursor), 'utf8'));
       if (this.pages.size >= MAX_PAGES_PER_VERSION) this.pages.clear();
       this.pages.set(key, body);
     }
@@ -88,6 +89,29 @@ export class ActivePageCache {
     const idx = snap.items.findIndex((p) => p.stored.createdAt.getTime() > ms);
     return idx === -1 ? snap.items.length : idx;
   }
+}
+
+/** One page's bytes, plus their gzip form made on first demand (a 100-order page shrinks ~2×). */
+export class PageBody {
+  private gzipped: Buffer | null = null;
+
+  constructor(readonly identity: Buffer) {}
+
+  get gzip(): Buffer {
+    return (this.gzipped ??= gzipSync(this.identity, { level: 6 }));
+  }
+}
+
+/** Whether an Accept-Encoding header admits gzip (present and not `q=0`). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  for (const part of header.split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (name !== 'gzip' && name !== '*') continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
 }
 
 function cursorOf(p: PricedOrder): string {

@@ -70,11 +70,19 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // prom-client children per (method, route, status), so a request does not re-hash its labels.
+  const series = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    const key = `${request.method} ${route} ${reply.statusCode}`;
+    let s = series.get(key);
+    if (s === undefined) {
+      const labels = { method: request.method, route, status: String(reply.statusCode) };
+      s = { count: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
+      series.set(key, s);
+    }
+    s.count.inc();
+    s.duration.observe(reply.elapsedTime / 1000);
     // Route template and status only: no bodies, no query strings (they may carry keys).
     request.log.info(
       { method: request.method, route, path: request.url.split('?', 1)[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },

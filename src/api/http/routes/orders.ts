@@ -7,7 +7,7 @@ import { RelayerError } from '../../../orders/errors.js';
 import type { OrderFilter } from '../../../orders/ports.js';
 import type { OrderService } from '../../../orders/service.js';
 import type { HttpApp, HttpAppDeps } from '../app.js';
-import { ActivePageCache } from '../active-cache.js';
+import { ActivePageCache, acceptsGzip } from '../active-cache.js';
 import {
   ActivePageSchema,
   ActiveQuerySchema,
@@ -120,7 +120,11 @@ export function registerOrderRoutes(app: HttpApp, deps: { orders: OrderService; 
       const limit = request.query.limit === undefined ? DEFAULT_LIMIT : Number(request.query.limit);
       const body = activePages.page(limit, request.query.cursor);
       // Already JSON bytes: fastify writes a Buffer without serializing it.
-      return reply.type('application/json; charset=utf-8').send(body as never);
+      reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+      if (acceptsGzip(request.headers['accept-encoding'])) {
+        return reply.header('content-encoding', 'gzip').send(body.gzip as never);
+      }
+      return reply.send(body.identity as never);
     },
   );
 
