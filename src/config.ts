@@ -46,6 +46,8 @@ export interface Config {
   logLevel: string;
   databaseUrl: string | null;
   redisUrl: string | null;
+  /** Prefix of every Redis channel, so deployments sharing one Redis stay apart. */
+  redisChannelPrefix: string;
   evm: EvmChainConfig;
   cardano: CardanoChainConfig;
   /** Resolver API keys (for the `secrets` WS channel). Never logged. */
@@ -95,6 +97,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisChannelPrefix: channelPrefix(env, 'REDIS_CHANNEL_PREFIX', 'fusion:'),
     evm: {
       chainId: int(env, 'EVM_CHAIN_ID', 31337, 1, 2 ** 53 - 1),
       factory: address(env, 'EVM_ESCROW_FACTORY', DEVNET_DEFAULT_FACTORY),
@@ -216,6 +219,13 @@ function hexOrNull(env: Env, name: string, bytes: number): string | null {
     throw new ConfigError(name, `must be ${bytes} bytes of hex (${bytes * 2} characters)`);
   }
   return v.toLowerCase();
+}
+
+function channelPrefix(env: Env, name: string, fallback: string): string {
+  const v = raw(env, name);
+  if (v === undefined) return fallback;
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(v)) throw new ConfigError(name, 'use 1–64 letters, digits or : . _ -');
+  return v;
 }
 
 function list(env: Env, name: string): string[] {

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { createPublicClient, http, type Address } from 'viem';
 import { ActiveOrderBookImpl, PriceTicker } from './auction/index.js';
 import { buildHttpApp, type HttpApp } from './api/http/index.js';
+import { WsGateway } from './api/ws/index.js';
 import { InProcessBus } from './bus/in-process.js';
 import { RedisBus } from './bus/redis.js';
 import { RoutedBus } from './bus/routed.js';
@@ -47,6 +48,8 @@ export interface RunningRelayer {
   config: Config;
   httpUrl: string;
   httpPort: number;
+  wsUrl: string;
+  wsPort: number;
   metrics: RelayerMetrics;
   health: HealthRegistry;
   orders: OrderService;
@@ -97,7 +100,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     const chainState = new ChainStateRepository(db);
 
     // Bus: Redis across instances when configured; price ticks always stay local (RoutedBus).
-    const shared = config.redisUrl ? new RedisBus({ url: config.redisUrl, logger }) : new InProcessBus();
+    const shared = config.redisUrl ? new RedisBus({ url: config.redisUrl, channelPrefix: config.redisChannelPrefix, logger }) : new InProcessBus();
     const bus = new RoutedBus(shared, new InProcessBus(), new Set(['prices']));
     await bus.start();
     parts.push({ name: 'bus', stop: () => bus.stop() });
@@ -207,12 +210,23 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     parts.push({ name: 'http', stop: () => app.close() });
     const httpPort = (app.server.address() as { port: number }).port;
 
+    // WebSocket: its own port, and the same protocol at /ws on the HTTP port.
+    const gateway = new WsGateway({ config, bus, logger, metrics });
+    await gateway.start();
+    gateway.attach(app.server, '/ws');
+    parts.push({ name: 'websocket', stop: () => gateway.stop() });
+    health.register('websocket', () => gateway.health(), { required: true });
+    const wsPort = gateway.port() ?? config.wsPort;
+
     const httpUrl = `http://${displayHost(config.host)}:${httpPort}`;
+    const wsUrl = `ws://${displayHost(config.host)}:${wsPort}`;
     let stopping: Promise<void> | null = null;
     return {
       config,
       httpUrl,
       httpPort,
+      wsUrl,
+      wsPort,
       metrics,
       health,
       orders,
@@ -386,6 +400,7 @@ async function main(): Promise<void> {
   const lines = [
     `Fusion relayer is running.`,
     `  REST API   ${relayer.httpUrl}/api/orders   (docs: ${relayer.httpUrl}/docs)`,
+    `  WebSocket  ${relayer.wsUrl}   (also ${relayer.httpUrl.replace('http', 'ws')}/ws)`,
     `  Health     ${relayer.httpUrl}/health`,
     `  Metrics    ${relayer.httpUrl}/metrics`,
     ...(devnets.evm ? [`  EVM devnet ${devnets.evm.rpcUrl} (chain ${devnets.evm.chainId}, factory ${devnets.evm.factory})`] : []),
