@@ -107,10 +107,12 @@ export class OgmiosServer {
         version: 'v6.14.0 (fusion-relayer devnet)',
         network: 'devnet',
       };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      // `connection: close`: clients (node-fetch with Node's keep-alive agent) must not reuse a pooled
+      // socket for the next health check, which would hang up if the devnet restarted in between.
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(body));
       return;
     }
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
+    res.writeHead(404, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: 'not found' }));
   }
 
   private onConnection(ws: WebSocket): void {

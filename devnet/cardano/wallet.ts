@@ -25,6 +25,10 @@ const TAGS = ['spend', 'mint', 'publish', 'withdraw', 'vote', 'propose'];
 
 export class DevnetWallet {
   readonly address: Core.Address;
+  /** Inputs our submitted txs spend, until the tip shows them spent. */
+  private readonly spent = new Set<string>();
+  /** Our submitted txs' outputs to us, until the tip shows them: lets the next tx chain on them. */
+  private readonly pendingOutputs = new Map<string, Core.TransactionUnspentOutput>();
 
   private constructor(
     readonly account: DevnetAccount,
@@ -62,8 +66,16 @@ export class DevnetWallet {
     return raw.map(utxoFromOgmios);
   }
 
+  /**
+   * Spendable UTxOs: the tip's (queryLedgerState/utxo answers at the tip, as on a node) minus
+   * what our pending txs spend, plus our pending txs' change — so several txs can go into one block.
+   */
   async utxos(): Promise<Core.TransactionUnspentOutput[]> {
-    return this.utxosAt(this.address);
+    const confirmed = await this.utxosAt(this.address);
+    const keys = new Set(confirmed.map((u) => refOf(u.input())));
+    for (const k of this.spent) if (!keys.has(k) && !this.pendingOutputs.has(k)) this.spent.delete(k);
+    for (const k of this.pendingOutputs.keys()) if (keys.has(k)) this.pendingOutputs.delete(k);
+    return [...confirmed, ...this.pendingOutputs.values()].filter((u) => !this.spent.has(refOf(u.input())));
   }
 
   /**
@@ -119,7 +131,15 @@ export class DevnetWallet {
   }
 
   async submit(tx: Core.Transaction): Promise<string> {
-    return this.submitter.submitTransaction(tx.toCbor());
+    const id = await this.submitter.submitTransaction(tx.toCbor());
+    const body = tx.body();
+    for (const i of body.inputs().values()) this.spent.add(refOf(i));
+    body.outputs().forEach((o, i) => {
+      if (o.address().toBech32() !== this.address.toBech32()) return;
+      const input = new Core.TransactionInput(Core.TransactionId(id), BigInt(i));
+      this.pendingOutputs.set(refOf(input), new Core.TransactionUnspentOutput(input, o));
+    });
+    return id;
   }
 
   /** Builds (complete), signs and submits; returns the signed transaction. */
@@ -139,3 +159,5 @@ export class DevnetWallet {
     }
   }
 }
+
+const refOf = (i: Core.TransactionInput) => `${i.transactionId()}#${i.index()}`;
