@@ -63,6 +63,10 @@ export const TRANSITIONS: { readonly [E in OrderEvent]: Transition } = {
   dst_escrow_reverted: { from: ['escrowed', 'ready_for_secret', 'invalid_fill'], to: 'src_escrowed' },
 };
 
+// allowedFrom hands these arrays out: freeze them so no caller can edit the machine at runtime.
+for (const row of Object.values(TRANSITIONS)) Object.freeze(row.from);
+Object.freeze(TRANSITIONS);
+
 /** The status after `event` in `from`, or null if the transition is not allowed. */
 export function nextStatus(from: OrderStatus, event: OrderEvent): OrderStatus | null {
   const row = Object.prototype.hasOwnProperty.call(TRANSITIONS, event) ? TRANSITIONS[event] : undefined;
@@ -99,5 +103,5 @@ export function isEscrowedState(status: OrderStatus): boolean {
   return ESCROWED.has(status);
 }
 
-/** Every status has a row in this module's view; re-exported for exhaustive tests and docs. */
+/** Re-exported so callers iterating over (status, event) pairs need one import. */
 export { ORDER_STATUSES };

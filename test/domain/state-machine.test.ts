@@ -146,6 +146,12 @@ describe('allowedFrom', () => {
     expect([...allowedFrom(event)].sort()).toEqual([...expected].sort());
   });
 
+  it('hands out frozen lists: the machine cannot be edited at runtime', () => {
+    const from = allowedFrom('src_escrow_seen') as OrderStatus[];
+    expect(() => from.push('expired')).toThrow(TypeError);
+    expect(nextStatus('expired', 'src_escrow_seen')).toBeNull();
+  });
+
   it('is empty for an unknown event', () => {
     expect(allowedFrom('nope' as OrderEvent)).toEqual([]);
   });
