@@ -7,6 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { createPublicClient, http, type Address } from 'viem';
+import { escrowScript } from '../contracts/cardano/index.js';
 import { ActiveOrderBookImpl, PriceTicker } from './auction/index.js';
 import { buildHttpApp, type HttpApp } from './api/http/index.js';
 import { WsGateway } from './api/ws/index.js';
@@ -15,6 +16,7 @@ import { RedisBus } from './bus/redis.js';
 import { RoutedBus } from './bus/routed.js';
 import type { Bus } from './bus/types.js';
 import { checkMakerFunds } from './chains/evm/maker-funds.js';
+import { CardanoEscrowMonitor } from './chains/cardano/monitor.js';
 import { EvmEscrowMonitor } from './chains/evm/monitor.js';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import type { Hex, Order } from './domain/order.js';
@@ -42,6 +44,7 @@ export interface RelayerOptions {
 
 export interface LocalDevnets {
   evm?: { rpcUrl: string; wsUrl: string; chainId: number; factory: Hex; stop(): Promise<void> };
+  cardano?: { url: string; chain: string; networkId: 0 | 1; stop(): Promise<void> };
 }
 
 export interface RunningRelayer {
@@ -112,11 +115,12 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     // Chains: configured endpoints, or the embedded devnets. `chainConfig` is what every part
     // sees, so the typed data served to makers names the factory actually followed.
     const evm = resolveEvm(config, opts.devnets);
+    const cardano = resolveCardano(config, opts.devnets);
     const chainConfig: Config = { ...config, evm: { ...config.evm, ...evm } };
 
     const supportedChains: SupportedChains = {
       evm: { [String(evm.chainId)]: { factory: evm.factory } },
-      cardano: [config.cardano.chain],
+      cardano: [cardano.chain],
     };
 
     const makerFunds = evm.rpcUrl ? evmMakerFunds(evm.rpcUrl, evm.factory) : undefined;
@@ -162,6 +166,22 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
           duties.push({ name: 'evm-monitor', stop: () => monitor.stop() });
           evmStatus = () => monitor.status();
         }
+        if (cardano.ogmiosUrl) {
+          const monitor = new CardanoEscrowMonitor({
+            chain: cardano.chain,
+            ogmios: { url: cardano.ogmiosUrl },
+            escrowScriptHash: cardano.escrowScriptHash,
+            networkId: cardano.networkId,
+            confirmations: config.cardano.confirmations,
+            store: chainState,
+            bus,
+            registry: metrics.registry,
+            logger,
+          });
+          await monitor.start();
+          duties.push({ name: 'cardano-monitor', stop: () => monitor.stop() });
+          cardanoStatus = () => monitor.status();
+        }
         const coordinator = new SettlementCoordinator({
           store: new SettlementRepository(db, chainState, escrows),
           orders: orderRepo,
@@ -192,6 +212,21 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       );
     } else {
       health.register('evm', () => ({ status: 'disabled', details: { reason: 'EVM_RPC_URL not set' } }), { required: false });
+    }
+    let cardanoStatus: (() => ReturnType<CardanoEscrowMonitor['status']>) | null = null;
+    if (cardano.ogmiosUrl) {
+      health.register(
+        cardano.chain,
+        () => {
+          if (!leadership.isLeader()) return { status: 'up', details: { role: 'standby: another instance follows the chain' } };
+          const s = cardanoStatus?.();
+          if (!s) return { status: 'down', error: 'monitor not started' };
+          return { status: s.connected ? 'up' : 'down', details: { ...s }, ...(s.lastError ? { error: s.lastError } : {}) };
+        },
+        { required: true },
+      );
+    } else {
+      health.register('cardano', () => ({ status: 'disabled', details: { reason: 'OGMIOS_URL not set' } }), { required: false });
     }
     const leadership = new Leadership(
       database.engine === 'postgres' && database.databaseUrl
@@ -252,6 +287,16 @@ function resolveEvm(config: Config, devnets: LocalDevnets | undefined) {
     return { chainId: devnets.evm.chainId, factory: devnets.evm.factory, rpcUrl: devnets.evm.rpcUrl, wsUrl: devnets.evm.wsUrl };
   }
   return { chainId: config.evm.chainId, factory: config.evm.factory, rpcUrl: config.evm.rpcUrl, wsUrl: config.evm.wsUrl };
+}
+
+function resolveCardano(config: Config, devnets: LocalDevnets | undefined) {
+  // The escrow validator is ours: unless told otherwise, follow the committed script.
+  const escrowScriptHash = config.cardano.escrowScriptHash ?? escrowScript.hash;
+  if (devnets?.cardano) {
+    return { chain: devnets.cardano.chain, ogmiosUrl: devnets.cardano.url, networkId: devnets.cardano.networkId, escrowScriptHash };
+  }
+  const networkId: 0 | 1 = config.cardano.network === 'mainnet' ? 1 : 0;
+  return { chain: config.cardano.chain, ogmiosUrl: config.cardano.ogmiosUrl, networkId, escrowScriptHash };
 }
 
 function evmMakerFunds(rpcUrl: string, factory: Hex): MakerFundsCheck {
@@ -367,6 +412,12 @@ async function startEmbeddedDevnets(config: Config, logger: Logger): Promise<Loc
     devnets.evm = evm;
     logger.info({ rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, token: evm.token }, 'embedded EVM devnet (anvil) started');
   }
+  if (!config.cardano.ogmiosUrl) {
+    const { startCardanoDevnet } = await import('../devnet/cardano/index.js');
+    const cardano = await startCardanoDevnet();
+    devnets.cardano = cardano;
+    logger.info({ url: cardano.url, chain: cardano.chain }, 'embedded Cardano devnet (Ogmios v6 over a ledger emulator) started');
+  }
   return devnets;
 }
 
@@ -386,7 +437,7 @@ async function main(): Promise<void> {
 
   const devnets = await startEmbeddedDevnets(config, logger);
   const stopDevnets = async () => {
-    await devnets.evm?.stop();
+    await Promise.all([devnets.evm?.stop(), devnets.cardano?.stop()]);
   };
   let relayer: RunningRelayer;
   try {
@@ -404,6 +455,7 @@ async function main(): Promise<void> {
     `  Health     ${relayer.httpUrl}/health`,
     `  Metrics    ${relayer.httpUrl}/metrics`,
     ...(devnets.evm ? [`  EVM devnet ${devnets.evm.rpcUrl} (chain ${devnets.evm.chainId}, factory ${devnets.evm.factory})`] : []),
+    ...(devnets.cardano ? [`  Cardano    ${devnets.cardano.url} (Ogmios v6, ${devnets.cardano.chain})`] : []),
     `Stop with Ctrl-C.`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
