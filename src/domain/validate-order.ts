@@ -89,8 +89,9 @@ export function validateOrder(order: Order, ctx: ValidateOrderContext): DomainIs
   if (!isEvmAddress(order.makerAsset)) {
     out.push(issue('INVALID_ADDRESS', 'makerAsset', 'makerAsset must be an EVM token address (zero address for native ETH)'));
   }
-  // The receiver's network is known only for a supported Cardano destination.
-  const network = pairIssues.length === 0 ? cardanoNetworkOf(order.dstChain) : null;
+  // The receiver's network is known only for a supported Cardano destination. A configured
+  // Cardano chain other than the four of DESIGN §3 is a test network: only mainnet has network id 1.
+  const network = pairIssues.length === 0 ? (cardanoNetworkOf(order.dstChain) ?? 'testnet') : null;
   if (typeof order.receiver !== 'string') {
     out.push(issue('INVALID_ADDRESS', 'receiver', 'receiver must be a Cardano bech32 address'));
   } else if (network !== null) {

@@ -58,6 +58,13 @@ describe('validateOrder: a valid order', () => {
     );
   });
 
+  it('checks the receiver of a configured Cardano chain it does not know as a test network', () => {
+    const sancho = { now: NOW, supportedChains: { ...SUPPORTED, cardano: ['cardano:sanchonet'] } };
+    expect(validateOrder({ ...validOrder(), dstChain: 'cardano:sanchonet' }, sancho)).toEqual([]);
+    const wrong = validateOrder({ ...validOrder(), dstChain: 'cardano:sanchonet', receiver: CIP19.mainnetBase }, sancho);
+    expect(wrong.map((i) => `${i.code}@${i.field}`)).toEqual(['INVALID_ADDRESS@receiver']);
+  });
+
   it('accepts a mainnet receiver for a cardano:mainnet destination', () => {
     expect(codes({ dstChain: 'cardano:mainnet', receiver: CIP19.mainnetEnterprise })).toEqual([]);
   });
