@@ -60,6 +60,8 @@ export class DevnetChain extends EventEmitter {
   private readonly confirmed = new Map<string, Core.TransactionUnspentOutput>();
   private mempool: TxDiff[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  /** Highest slot any block ever had, rolled-back ones included: a new branch gets new slots, hence new ids. */
+  private maxSlot = -1;
   lastTipUpdate: Date | null = null;
 
   constructor(private readonly opts: ChainOptions) {
@@ -206,7 +208,8 @@ export class DevnetChain extends EventEmitter {
 
   private seal(atSlot?: number): Block {
     const prev = this.tip();
-    const slot = Math.max(atSlot ?? this.currentSlot(), prev ? prev.slot + 1 : 0);
+    const slot = Math.max(atSlot ?? this.currentSlot(), this.maxSlot + 1);
+    this.maxSlot = slot;
     this.syncClock(slot);
     const txs = this.mempool;
     this.mempool = [];
