@@ -206,6 +206,8 @@ export class WsGateway {
   }
 
   private onConnection(ws: WebSocket): void {
+    // A handshake that began before stop() finishes after it: close it right away.
+    if (this.stopped !== null) return void ws.close(CLOSE.GOING_AWAY, 'server shutting down');
     const client = new Client(ws);
     this.clients.add(client);
     this.opts.metrics.wsConnections.inc();
