@@ -31,9 +31,9 @@ function wholeSecond(now: number): number {
 }
 
 /**
- * The auction price at unix second `now`. Defined for any auction (meaningful for a valid one);
- * throws DomainError INVALID_TIME for a NaN or infinite `now`, a caller's bug that must not
- * silently price at the floor.
+ * The auction price at unix second `now`, for an auction that passed validateAuction (other
+ * curves get a deterministic answer, or a RangeError for fractional offsets). Throws DomainError
+ * INVALID_TIME for a NaN or infinite `now`: a caller's bug that must not silently price at the floor.
  */
 export function auctionAmount(auction: Auction, now: number): bigint {
   const t = wholeSecond(now);
