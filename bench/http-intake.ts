@@ -27,6 +27,7 @@ import { createMetrics } from '../src/observability/metrics.js';
 import { OrderService } from '../src/orders/service.js';
 import { buildHttpApp } from '../src/api/http/app.js';
 import { OrderRepositoryImpl } from '../src/store/orders-repo.js';
+import { createDatabase } from '../src/store/db.js';
 import { withPostgres } from '../test/support/db.js';
 
 /** The part of autocannon's API these benches use (the package ships no types). */
@@ -52,6 +53,7 @@ const FACTORY: Hex = DEVNET_DEFAULT_FACTORY;
 const RECEIVER = 'addr_test1qz2fxv2umyhttkxyxp8x0dlpdt3k6cwng5pxj3jhsydzer3n0d3vllmyqwsx5wktcd8cc3sq835lu7drv2xwl2wywfgs68faae';
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 30_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 20);
 
 export interface Maker {
   key: Uint8Array;
@@ -104,7 +106,9 @@ export function benchSign(maker: Maker, order: Order): { hash: Hex; signature: H
  */
 export async function startBenchStack(opts: { ticker?: boolean } = {}) {
   const pg = await withPostgres();
-  const repo = new OrderRepositoryImpl(pg.database.db);
+  // Its own pool, sized for concurrent intake (more transactions in flight share each WAL flush).
+  const database = await createDatabase({ databaseUrl: pg.url, poolSize: POOL_SIZE });
+  const repo = new OrderRepositoryImpl(database.db);
   const bus = new InProcessBus();
   // Request logs stay on (info), written to /dev/null: the cost of logging is part of the number.
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
@@ -141,6 +145,7 @@ export async function startBenchStack(opts: { ticker?: boolean } = {}) {
       await app.close();
       await ticker.stop();
       await book.stop();
+      await database.close();
       await pg.drop();
     },
   };
@@ -220,6 +225,7 @@ export async function run(): Promise<object> {
     mode: 'autocannon over loopback HTTP, server in a forked process',
     orders: ORDERS,
     connections: CONNECTIONS,
+    postgresPool: POOL_SIZE,
     presignSeconds: Math.round(presignSeconds * 10) / 10,
     acceptedOrders: status2xx,
     non2xx: result.non2xx,

@@ -47,7 +47,13 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { env?: Record<string, string>; makerFunds?: MakerFundsCheck; storeCheck?: () => HealthResult } = {},
+  opts: {
+    env?: Record<string, string>;
+    makerFunds?: MakerFundsCheck;
+    storeCheck?: () => HealthResult;
+    /** Receives every log line (JSON text) at info level; silent otherwise. */
+    logLines?: string[];
+  } = {},
 ): Promise<Harness> {
   const pg = await withPostgres();
   const clock = { now: Math.floor(Date.now() / 1000) };
@@ -55,7 +61,10 @@ export async function startHarness(
   const repo = new OrderRepositoryImpl(pg.database.db);
   const escrows = new EscrowRepository(pg.database.db);
   const bus = new InProcessBus();
-  const logger = createLogger({ level: 'silent' });
+  const lines = opts.logLines;
+  const logger = lines
+    ? createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } })
+    : createLogger({ level: 'silent' });
   const metrics = createMetrics({ defaultMetrics: false });
   const health = new HealthRegistry(1_000);
   health.register(

@@ -138,3 +138,25 @@ describe('pricing without a book', () => {
     expect(svc.activeSnapshot().items).toEqual([]);
   });
 });
+
+describe('ExpirySweeper', () => {
+  it('sweeps on demand through the service, joins a sweep in flight, and stops idempotently', async () => {
+    const { ExpirySweeper } = await import('../../src/orders/expiry-sweeper.js');
+    const svc = service();
+    const hash = await submitted(svc, 30);
+    clock.now += 31;
+    try {
+      const sweeper = new ExpirySweeper({ orders: svc, logger, intervalMs: 60_000 });
+      sweeper.start();
+      sweeper.start();
+      const [a, b] = await Promise.all([sweeper.sweepNow(), sweeper.sweepNow()]);
+      expect(a).toBeGreaterThanOrEqual(1);
+      expect(b).toBe(a);
+      expect((await repo.get(hash))?.status).toBe('expired');
+      await sweeper.stop();
+      await sweeper.stop();
+    } finally {
+      clock.now -= 31;
+    }
+  });
+});
