@@ -63,6 +63,20 @@ describe('WsGateway protocol', () => {
     const crt = onAll.received.find((m) => m.type === 'order_created')!;
     expect(crt.data.order.makingAmount).toBe('1000000000000000000');
     expect(crt.data.signature).toBe(`0x${'cd'.repeat(65)}`);
+    const sent = await g.metrics.wsMessagesSent.get();
+    // order_created: A, X and all got A's; B and all got B's.
+    expect(sent.values.find((v) => v.labels.type === 'order_created')!.value).toBe(5);
+  });
+
+  it('routes Cardano-source orders by their bech32 maker', async () => {
+    g = await startGateway();
+    const cardanoMaker = 'addr_test1qz2fxv2umyhttkxyxp8x0dlpdt3k6cwng5pxj3jhsydzer3n0d3vllmyqwsx5wktcd8cc3sq835lu7drv2xwl2wywfgs68faae';
+    const [mine, other] = await Promise.all([connect(), connect()]);
+    expect((await mine.subscribe(`maker:${cardanoMaker}`)).data.channels).toEqual([`maker:${cardanoMaker}`]);
+    await other.subscribe(`maker:${MAKER_X}`);
+    await g.bus.publish('orders', updated(HASH_A, cardanoMaker, 'active', 'cancelled'));
+    expect((await mine.drain()).filter((m) => m.type === 'order_updated').length).toBe(1);
+    expect((await other.drain()).filter((m) => m.type === 'order_updated').length).toBe(0);
   });
 
   it('routes escrow events to escrows and order:<hash> with bigints as decimal strings', async () => {

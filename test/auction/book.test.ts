@@ -140,6 +140,25 @@ describe('ActiveOrderBookImpl + PriceTicker (Postgres store, in-process bus)', (
     expect(book.priceOf(hash(1))).not.toBeNull();
   });
 
+  it('applies events that arrive while it loads after the load, in order', async () => {
+    await insert(1);
+    await insert(2);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // The store answers listActive only when released, so events land mid-load.
+    const slowRepo = { listActive: async () => (await gate, repo.listActive()), get: (h: Hex) => repo.get(h) };
+    book = new ActiveOrderBookImpl({ repo: slowRepo, bus, logger, clock: () => clock });
+    const starting = book.start();
+    const o3 = await insert(3);
+    await bus.publish('orders', created(3, o3, { signature: SIG }));
+    await repo.transition(hash(1), ['active'], 'cancelled', { type: 'cancelled' });
+    await bus.publish('orders', updated(1, 'active', 'cancelled'));
+    release();
+    await starting;
+    await book.idle();
+    expect(book.snapshot().items.map((i) => i.stored.orderHash)).toEqual([hash(2), hash(3)]);
+  });
+
   it('ticks: one prices message per tick with every order at the auction price; prices follow the clock', async () => {
     const orders = [await insert(1), await insert(2), await insert(3)];
     await newBook().start();
