@@ -1,0 +1,279 @@
+/**
+ * The reference resolver (EVM source → Cardano destination): watches the relayer's active
+ * orders and prices over its public API, fills when the auction price reaches its margin,
+ * creates both escrows, waits for the maker's secret, withdraws on both chains, and cancels
+ * its escrows when their timelocks expire without a secret.
+ *
+ * Every job is written to a JSON file before and after each chain action, so a restarted
+ * resolver resumes where it stopped instead of filling twice.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { Hex } from 'viem';
+import { RelayerClient, type OrderView, type WireOrder } from '../client/http.js';
+import { RelayerSocket, type ServerMessage } from '../client/ws.js';
+import type { EvmSourceChain, SrcFill } from './evm.js';
+
+export interface DstEscrowRequest {
+  orderHash: Hex;
+  hashlock: Hex;
+  receiver: string;
+  asset: string;
+  amount: bigint;
+  safetyDeposit: bigint;
+  /** Absolute POSIX ms, from the source escrow's deployedAt + the order's destination offsets. */
+  withdrawalAt: number;
+  publicWithdrawalAt: number;
+  cancellationAt: number;
+}
+
+/** What the resolver needs from the destination chain (Cardano in the reference setup). */
+export interface DestinationChain {
+  chain: string;
+  createEscrow(req: DstEscrowRequest): Promise<{ escrow: string; txId: string }>;
+  withdraw(escrow: string, secret: Hex): Promise<string>;
+  cancel(escrow: string): Promise<string>;
+  /** Chain time, POSIX ms. */
+  nowMs(): Promise<number>;
+}
+
+export type JobState = 'filling' | 'src_created' | 'dst_created' | 'dst_withdrawn' | 'done' | 'cancelled' | 'failed';
+
+export interface Job {
+  orderHash: Hex;
+  state: JobState;
+  order: WireOrder;
+  dstAmount: string;
+  src?: { escrow: string; txHash: string; deployedAt: number; immutables: Record<string, string> };
+  dst?: { escrow: string; txId: string; withdrawalAt: number; cancellationAt: number };
+  secret?: Hex;
+  txs: Record<string, string>;
+  error?: string;
+  updatedAt: string;
+}
+
+export interface ResolverOptions {
+  relayerUrl: string;
+  wsUrl: string;
+  apiKey: string;
+  src: EvmSourceChain;
+  dst: DestinationChain;
+  /** The most this resolver pays on the destination chain for an order, or null to skip it. */
+  maxPayment: (order: WireOrder) => bigint | null;
+  jobsFile: string;
+  logger: Logger;
+  pollMs?: number;
+}
+
+export class ResolverBot {
+  private readonly client: RelayerClient;
+  private socket: RelayerSocket | null = null;
+  private jobs = new Map<string, Job>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  /** One chain action at a time: the resolver's accounts have one nonce/UTxO set each. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: ResolverOptions) {
+    this.client = new RelayerClient(opts.relayerUrl);
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.loadJobs();
+    this.socket = new RelayerSocket(this.opts.wsUrl, {
+      apiKey: this.opts.apiKey,
+      onMessage: (m) => this.onMessage(m),
+    });
+    this.socket.subscribe('orders', 'prices', 'secrets');
+    await this.socket.ready();
+    this.timer = setInterval(() => this.enqueue(() => this.tick()), this.opts.pollMs ?? 1_000);
+    this.enqueue(() => this.tick());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.timer);
+    this.socket?.close();
+    await this.queue;
+  }
+
+  job(orderHash: string): Job | undefined {
+    return this.jobs.get(orderHash.toLowerCase());
+  }
+
+  /** Resolves when the job for `orderHash` reaches one of `states`. */
+  async waitFor(orderHash: string, states: JobState[], timeoutMs = 120_000): Promise<Job> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const j = this.job(orderHash);
+      if (j && states.includes(j.state)) return j;
+      if (Date.now() > deadline) throw new Error(`job ${orderHash} not in ${states.join('/')} after ${timeoutMs} ms (is ${j?.state ?? 'absent'})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private onMessage(m: ServerMessage): void {
+    if (m.type === 'secret_shared') {
+      const { orderHash, secret } = m.data as { orderHash: string; secret: Hex };
+      const job = this.job(orderHash);
+      if (job && !job.secret) {
+        job.secret = secret;
+        this.enqueue(() => this.advance(job));
+      }
+    } else if (m.type === 'price_update' || m.type === 'order_created') {
+      this.enqueue(() => this.scan());
+    }
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (!this.running) return;
+      try {
+        await work();
+      } catch (err) {
+        this.opts.logger.error({ err }, 'resolver step failed; will retry');
+      }
+    });
+  }
+
+  private async tick(): Promise<void> {
+    await this.scan();
+    for (const job of this.jobs.values()) await this.advance(job);
+  }
+
+  /** Fills every active order whose current price is within this resolver's limit. */
+  private async scan(): Promise<void> {
+    const { items } = await this.client.active();
+    for (const item of items) {
+      if (this.jobs.has(item.orderHash.toLowerCase())) continue;
+      const order = item.order;
+      const limit = this.opts.maxPayment(order);
+      const price = item.currentAmount ? BigInt(item.currentAmount) : null;
+      if (limit === null || price === null || price > limit) continue;
+      await this.fill(item, price);
+    }
+  }
+
+  private async fill(item: OrderView, price: bigint): Promise<void> {
+    const detail = await this.client.order(item.orderHash);
+    const signature = detail.signature as Hex | undefined;
+    if (!signature) return;
+    const job: Job = { orderHash: item.orderHash.toLowerCase() as Hex, state: 'filling', order: item.order, dstAmount: price.toString(), txs: {}, updatedAt: now() };
+    this.jobs.set(job.orderHash, job);
+    await this.saveJobs();
+    this.opts.logger.info({ orderHash: job.orderHash, price: price.toString() }, 'filling order');
+    let fill: SrcFill;
+    try {
+      fill = await this.opts.src.fill(item.order, signature, price);
+    } catch (err) {
+      // Lost the race, or the order became unfillable: forget it (nothing was locked).
+      job.state = 'failed';
+      job.error = (err as Error).message.split('\n')[0];
+      await this.saveJobs();
+      this.opts.logger.warn({ orderHash: job.orderHash, error: job.error }, 'fill failed');
+      return;
+    }
+    job.src = {
+      escrow: fill.escrow,
+      txHash: fill.txHash,
+      deployedAt: fill.deployedAt,
+      immutables: Object.fromEntries(Object.entries(fill.immutables).map(([k, v]) => [k, String(v)])),
+    };
+    job.txs.srcEscrow = fill.txHash;
+    this.transition(job, 'src_created');
+    await this.saveJobs();
+    await this.advance(job);
+  }
+
+  /** Moves a job one or more steps forward, as far as the chains and time allow. */
+  private async advance(job: Job): Promise<void> {
+    const { src, dst, logger } = { src: this.opts.src, dst: this.opts.dst, logger: this.opts.logger };
+    const o = job.order;
+    if (job.state === 'src_created' && job.src) {
+      const base = job.src.deployedAt * 1000;
+      const req: DstEscrowRequest = {
+        orderHash: job.orderHash,
+        hashlock: o.hashlock as Hex,
+        receiver: o.receiver,
+        asset: o.takerAsset,
+        amount: BigInt(job.dstAmount),
+        safetyDeposit: BigInt(o.dstSafetyDeposit),
+        withdrawalAt: base + o.timelocks.dstWithdrawal * 1000,
+        publicWithdrawalAt: base + o.timelocks.dstPublicWithdrawal * 1000,
+        cancellationAt: base + o.timelocks.dstCancellation * 1000,
+      };
+      const created = await dst.createEscrow(req);
+      job.dst = { escrow: created.escrow, txId: created.txId, withdrawalAt: req.withdrawalAt, cancellationAt: req.cancellationAt };
+      job.txs.dstEscrow = created.txId;
+      this.transition(job, 'dst_created');
+      await this.saveJobs();
+    }
+    if (job.state === 'dst_created' && job.dst && job.src) {
+      if (job.secret) {
+        const tx = await dst.withdraw(job.dst.escrow, job.secret);
+        job.txs.dstWithdraw = tx;
+        this.transition(job, 'dst_withdrawn');
+        await this.saveJobs();
+      } else if ((await dst.nowMs()) >= job.dst.cancellationAt) {
+        // No secret in time: take the destination funds back; the source goes back to the maker.
+        job.txs.dstCancel = await dst.cancel(job.dst.escrow);
+        const srcFill = this.srcFill(job);
+        if ((await src.now()) >= job.src.deployedAt + o.timelocks.srcCancellation) job.txs.srcCancel = await src.cancel(srcFill);
+        this.transition(job, 'cancelled');
+        await this.saveJobs();
+        logger.warn({ orderHash: job.orderHash }, 'no secret before cancellation: escrows cancelled');
+      }
+    }
+    if (job.state === 'dst_withdrawn' && job.secret && job.src) {
+      job.txs.srcWithdraw = await src.withdraw(this.srcFill(job), job.secret);
+      this.transition(job, 'done');
+      await this.saveJobs();
+    }
+  }
+
+  private srcFill(job: Job): SrcFill {
+    const im = job.src!.immutables;
+    return {
+      escrow: job.src!.escrow as Hex,
+      txHash: job.src!.txHash as Hex,
+      deployedAt: job.src!.deployedAt,
+      immutables: {
+        orderHash: im.orderHash as Hex,
+        hashlock: im.hashlock as Hex,
+        maker: im.maker as Hex,
+        taker: im.taker as Hex,
+        token: im.token as Hex,
+        amount: BigInt(im.amount!),
+        safetyDeposit: BigInt(im.safetyDeposit!),
+        timelocks: BigInt(im.timelocks!),
+      },
+    };
+  }
+
+  private transition(job: Job, state: JobState): void {
+    this.opts.logger.info({ orderHash: job.orderHash, from: job.state, to: state }, 'resolver job');
+    job.state = state;
+    job.updatedAt = now();
+  }
+
+  private async loadJobs(): Promise<void> {
+    try {
+      const saved = JSON.parse(await readFile(this.opts.jobsFile, 'utf8')) as Job[];
+      this.jobs = new Map(saved.map((j) => [j.orderHash, j]));
+    } catch {
+      this.jobs = new Map();
+    }
+  }
+
+  /** Write-then-rename: a crash leaves the old file or the new one, never half of one. */
+  private async saveJobs(): Promise<void> {
+    await mkdir(dirname(this.opts.jobsFile), { recursive: true });
+    const tmp = `${this.opts.jobsFile}.tmp`;
+    await writeFile(tmp, JSON.stringify([...this.jobs.values()], null, 2), { mode: 0o600 });
+    await rename(tmp, this.opts.jobsFile);
+  }
+}
+
+const now = () => new Date().toISOString();
