@@ -26,7 +26,7 @@ import { HealthRegistry } from '../src/observability/health.js';
 import { createMetrics } from '../src/observability/metrics.js';
 import { OrderService } from '../src/orders/service.js';
 import { buildHttpApp } from '../src/api/http/app.js';
-import { OrderRepositoryImpl } from '../src/store/orders-repo.js';
+import { storeOn } from '../src/store/index.js';
 import { createDatabase } from '../src/store/db.js';
 import { withPostgres } from '../test/support/db.js';
 
@@ -108,7 +108,7 @@ export async function startBenchStack(opts: { ticker?: boolean } = {}) {
   const pg = await withPostgres();
   // Its own pool, sized for concurrent intake (more transactions in flight share each WAL flush).
   const database = await createDatabase({ databaseUrl: pg.url, poolSize: POOL_SIZE });
-  const repo = new OrderRepositoryImpl(database.db);
+  const repo = storeOn(database).orders;
   const bus = new InProcessBus();
   // Request logs stay on (info), written to /dev/null: the cost of logging is part of the number.
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });

@@ -18,8 +18,9 @@ import { createMetrics, type RelayerMetrics } from '../../src/observability/metr
 import type { MakerFundsCheck } from '../../src/orders/ports.js';
 import { OrderService } from '../../src/orders/service.js';
 import { buildHttpApp, type HttpApp } from '../../src/api/http/app.js';
-import { EscrowRepository } from '../../src/store/escrows-repo.js';
-import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
+import { storeOn } from '../../src/store/index.js';
+import type { EscrowRepository } from '../../src/store/escrows-repo.js';
+import type { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
 import { randomBytes } from 'node:crypto';
 
@@ -58,8 +59,9 @@ export async function startHarness(
   const pg = await withPostgres();
   const clock = { now: Math.floor(Date.now() / 1000) };
   const now = () => clock.now;
-  const repo = new OrderRepositoryImpl(pg.database.db);
-  const escrows = new EscrowRepository(pg.database.db);
+  const store = storeOn(pg.database);
+  const repo = store.orders;
+  const escrows = store.escrows;
   const bus = new InProcessBus();
   const lines = opts.logLines;
   const logger = lines
