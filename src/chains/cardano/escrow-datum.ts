@@ -9,6 +9,7 @@
  * Redeemer = Withdraw(secret) 0 | PublicWithdraw(secret) 1 | Cancel 2 | PublicCancel 3
  */
 import { Core } from '@blaze-cardano/sdk';
+import { decodePlutusData, type PlutusData } from './plutus-cbor.js';
 
 export class DatumError extends Error {
   readonly code = 'CARDANO_BAD_DATUM';
@@ -55,44 +56,45 @@ export type EscrowRedeemer =
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-function constr(d: Core.PlutusData, what: string): { tag: number; fields: Core.PlutusData[] } {
-  const c = d.asConstrPlutusData();
-  if (!c) throw new DatumError(`${what}: expected a constructor`);
-  const list = c.getData();
-  const fields: Core.PlutusData[] = [];
-  for (let i = 0; i < list.getLength(); i++) fields.push(list.get(i));
-  return { tag: Number(c.getAlternative()), fields };
+function parse(cborHex: string, what: string): PlutusData {
+  try {
+    return decodePlutusData(cborHex);
+  } catch {
+    throw new DatumError(`${what}: not Plutus data CBOR`);
+  }
 }
 
-function bytes(d: Core.PlutusData | undefined, what: string, lengths?: number[]): string {
-  const b = d?.asBoundedBytes();
-  if (!b) throw new DatumError(`${what}: expected bytes`);
+function constr(d: PlutusData | undefined, what: string): { tag: number; fields: PlutusData[] } {
+  if (d?.kind !== 'constr') throw new DatumError(`${what}: expected a constructor`);
+  return { tag: d.tag, fields: d.fields };
+}
+
+function bytes(d: PlutusData | undefined, what: string, lengths?: number[]): string {
+  if (d?.kind !== 'bytes') throw new DatumError(`${what}: expected bytes`);
+  const b = d.value;
   if (lengths && !lengths.includes(b.length)) throw new DatumError(`${what}: expected ${lengths.join(' or ')} bytes, got ${b.length}`);
   return hex(b);
 }
 
-function int(d: Core.PlutusData | undefined, what: string): bigint {
-  const n = d?.asInteger();
-  if (n === undefined) throw new DatumError(`${what}: expected an integer`);
-  return n;
+function int(d: PlutusData | undefined, what: string): bigint {
+  if (d?.kind !== 'int') throw new DatumError(`${what}: expected an integer`);
+  return d.value;
 }
 
-function credential(d: Core.PlutusData | undefined, what: string): Credential {
-  if (!d) throw new DatumError(`${what}: missing`);
+function credential(d: PlutusData | undefined, what: string): Credential {
   const { tag, fields } = constr(d, what);
   if ((tag !== 0 && tag !== 1) || fields.length !== 1) throw new DatumError(`${what}: not a credential`);
   return { type: tag === 0 ? 'key' : 'script', hash: bytes(fields[0], what, [28]) };
 }
 
-function address(d: Core.PlutusData | undefined, what: string): PlutusAddress {
-  if (!d) throw new DatumError(`${what}: missing`);
+function address(d: PlutusData | undefined, what: string): PlutusAddress {
   const { tag, fields } = constr(d, what);
   if (tag !== 0 || fields.length !== 2) throw new DatumError(`${what}: not an address`);
   const payment = credential(fields[0], `${what}.payment`);
-  const maybe = constr(fields[1]!, `${what}.stake`);
+  const maybe = constr(fields[1], `${what}.stake`);
   if (maybe.tag === 1 && maybe.fields.length === 0) return { payment };
   if (maybe.tag !== 0 || maybe.fields.length !== 1) throw new DatumError(`${what}.stake: not a Maybe`);
-  const staking = constr(maybe.fields[0]!, `${what}.stake`);
+  const staking = constr(maybe.fields[0], `${what}.stake`);
   if (staking.tag !== 0 || staking.fields.length !== 1) {
     throw new DatumError(`${what}.stake: only staking-hash credentials are supported (no pointers)`);
   }
@@ -100,21 +102,15 @@ function address(d: Core.PlutusData | undefined, what: string): PlutusAddress {
 }
 
 export function decodeEscrowDatum(cborHex: string): EscrowDatum {
-  let data: Core.PlutusData;
-  try {
-    data = Core.PlutusData.fromCbor(Core.HexBlob(cborHex));
-  } catch {
-    throw new DatumError('datum: not Plutus data CBOR');
-  }
-  const { tag, fields: f } = constr(data, 'datum');
+  const { tag, fields: f } = constr(parse(cborHex, 'datum'), 'datum');
   if (tag !== 0 || f.length !== 13) throw new DatumError(`datum: expected Constr 0 with 13 fields`);
-  const asset = constr(f[6]!, 'asset');
+  const asset = constr(f[6], 'asset');
   if (asset.tag !== 0 || asset.fields.length !== 2) throw new DatumError('asset: expected Constr 0 [policyId, assetName]');
   const policyId = bytes(asset.fields[0], 'asset.policyId', [0, 28]);
   const assetName = bytes(asset.fields[1], 'asset.assetName');
   if (assetName.length > 64) throw new DatumError('asset.assetName: longer than 32 bytes');
   if (policyId === '' && assetName !== '') throw new DatumError('asset: a name without a policy');
-  const maybe = constr(f[12]!, 'publicCancellationAt');
+  const maybe = constr(f[12], 'publicCancellationAt');
   let publicCancellationAt: bigint | null;
   if (maybe.tag === 1 && maybe.fields.length === 0) publicCancellationAt = null;
   else if (maybe.tag === 0 && maybe.fields.length === 1) publicCancellationAt = int(maybe.fields[0], 'publicCancellationAt');
@@ -142,13 +138,7 @@ export function decodeEscrowDatum(cborHex: string): EscrowDatum {
 }
 
 export function decodeEscrowRedeemer(cborHex: string): EscrowRedeemer {
-  let data: Core.PlutusData;
-  try {
-    data = Core.PlutusData.fromCbor(Core.HexBlob(cborHex));
-  } catch {
-    throw new DatumError('redeemer: not Plutus data CBOR');
-  }
-  const { tag, fields } = constr(data, 'redeemer');
+  const { tag, fields } = constr(parse(cborHex, 'redeemer'), 'redeemer');
   if ((tag === 0 || tag === 1) && fields.length === 1) {
     return { action: tag === 0 ? 'withdraw' : 'publicWithdraw', secret: bytes(fields[0], 'secret') };
   }
@@ -160,7 +150,7 @@ export function decodeEscrowRedeemer(cborHex: string): EscrowRedeemer {
 /** The inline datum of a payout output: the spent escrow's output reference, Constr 0 [txId, index]. */
 export function decodeOutRefDatum(cborHex: string): { txId: string; index: number } | null {
   try {
-    const { tag, fields } = constr(Core.PlutusData.fromCbor(Core.HexBlob(cborHex)), 'outRef');
+    const { tag, fields } = constr(parse(cborHex, 'outRef'), 'outRef');
     if (tag !== 0 || fields.length !== 2) return null;
     return { txId: bytes(fields[0], 'txId', [32]), index: Number(int(fields[1], 'index')) };
   } catch {

@@ -1,0 +1,207 @@
+/**
+ * The escrow datum/redeemer codec: exact round trips for every valid datum, and strict refusal
+ * (DatumError, code CARDANO_BAD_DATUM) of anything that is not exactly the fixed layout.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Core } from '@blaze-cardano/sdk';
+import {
+  DatumError,
+  bech32ToPlutusAddress,
+  decodeEscrowDatum,
+  decodeEscrowRedeemer,
+  decodeOutRefDatum,
+  encodeEscrowDatum,
+  escrowRedeemerData,
+  outRefData,
+  plutusAddressToBech32,
+  type EscrowDatum,
+} from '../../src/chains/cardano/escrow-datum.js';
+import { scanCreated, type OgmiosTx } from '../../src/chains/cardano/decode.js';
+import { decodePlutusData, PlutusCborError } from '../../src/chains/cardano/plutus-cbor.js';
+
+const hexOf = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b).toString('hex'));
+const cred = fc.record({ type: fc.constantFrom('key' as const, 'script' as const), hash: hexOf(28) });
+const address = fc.record({ payment: cred, stake: fc.option(cred, { nil: undefined }) }).map((a) =>
+  a.stake ? a : { payment: a.payment },
+);
+const nat = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+const asset = fc.oneof(
+  fc.constant({ policyId: '', assetName: '' }),
+  fc.record({ policyId: hexOf(28), assetName: fc.uint8Array({ maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')) }),
+);
+const datumArb: fc.Arbitrary<EscrowDatum> = fc.record({
+  orderHash: hexOf(32),
+  hashlock: hexOf(32),
+  maker: hexOf(28),
+  taker: hexOf(28),
+  withdrawTo: address,
+  cancelTo: address,
+  asset,
+  amount: nat,
+  safetyDeposit: nat,
+  withdrawalAt: nat,
+  publicWithdrawalAt: nat,
+  cancellationAt: nat,
+  publicCancellationAt: fc.option(nat, { nil: null }),
+});
+
+/** CBOR of Plutus data given as the cardano-js-sdk core JSON-ish tree. */
+const constr = (tag: number, fields: Core.PlutusData[]) => {
+  const list = new Core.PlutusList();
+  fields.forEach((f) => list.add(f));
+  return Core.PlutusData.newConstrPlutusData(new Core.ConstrPlutusData(BigInt(tag), list)).toCbor();
+};
+const expectBad = (cbor: string, message: RegExp) => {
+  let err: unknown;
+  try {
+    decodeEscrowDatum(cbor);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(DatumError);
+  expect((err as DatumError).code).toBe('CARDANO_BAD_DATUM');
+  expect((err as Error).message).toMatch(message);
+};
+
+describe('escrow datum codec', () => {
+  it('round-trips every valid datum exactly', () => {
+    fc.assert(
+      fc.property(datumArb, (d) => {
+        expect(decodeEscrowDatum(encodeEscrowDatum(d))).toEqual(d);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses anything but the exact layout', () => {
+    const valid = fc.sample(datumArb, 1)[0]!;
+    const cbor = encodeEscrowDatum(valid);
+    const fields = (() => {
+      const c = Core.PlutusData.fromCbor(Core.HexBlob(cbor)).asConstrPlutusData()!;
+      return Array.from({ length: c.getData().getLength() }, (_, i) => c.getData().get(i));
+    })();
+    expectBad('ff', /not Plutus data/);
+    expectBad(constr(1, fields), /Constr 0 with 13 fields/);
+    expectBad(constr(0, fields.slice(0, 12)), /13 fields/);
+    expectBad(constr(0, [...fields, Core.PlutusData.newInteger(1n)]), /13 fields/);
+    const bad = (i: number, f: Core.PlutusData) => constr(0, fields.map((x, j) => (j === i ? f : x)));
+    expectBad(bad(0, Core.PlutusData.newBytes(new Uint8Array(31))), /orderHash: expected 32 bytes/);
+    expectBad(bad(1, Core.PlutusData.newInteger(5n)), /hashlock: expected bytes/);
+    expectBad(bad(3, Core.PlutusData.newBytes(new Uint8Array(32))), /taker: expected 28 bytes/);
+    expectBad(bad(7, Core.PlutusData.newInteger(-1n)), /amount: negative/);
+    expectBad(bad(8, Core.PlutusData.newBytes(new Uint8Array(1))), /safetyDeposit: expected an integer/);
+    expectBad(bad(12, Core.PlutusData.fromCbor(Core.HexBlob(constr(2, [])))), /publicCancellationAt: not a Maybe/);
+    expectBad(
+      bad(6, Core.PlutusData.fromCbor(Core.HexBlob(constr(0, [Core.PlutusData.newBytes(new Uint8Array(0)), Core.PlutusData.newBytes(new Uint8Array(2))])))),
+      /a name without a policy/,
+    );
+  });
+
+  it('decodes the four redeemers and refuses others', () => {
+    const secret = 'ab'.repeat(32);
+    expect(decodeEscrowRedeemer(escrowRedeemerData({ action: 'withdraw', secret }).toCbor())).toEqual({ action: 'withdraw', secret });
+    expect(decodeEscrowRedeemer(escrowRedeemerData({ action: 'publicWithdraw', secret }).toCbor())).toEqual({
+      action: 'publicWithdraw',
+      secret,
+    });
+    expect(decodeEscrowRedeemer(escrowRedeemerData({ action: 'cancel' }).toCbor())).toEqual({ action: 'cancel' });
+    expect(decodeEscrowRedeemer(escrowRedeemerData({ action: 'publicCancel' }).toCbor())).toEqual({ action: 'publicCancel' });
+    expect(() => decodeEscrowRedeemer(constr(4, []))).toThrow(DatumError);
+    expect(() => decodeEscrowRedeemer(constr(2, [Core.PlutusData.newInteger(1n)]))).toThrow(DatumError);
+  });
+
+  it('reads the payout tag and converts addresses both ways', () => {
+    const txId = 'cd'.repeat(32);
+    expect(decodeOutRefDatum(outRefData(txId, 3).toCbor())).toEqual({ txId, index: 3 });
+    expect(decodeOutRefDatum(constr(0, []))).toBeNull();
+    fc.assert(
+      fc.property(address, fc.constantFrom(0 as const, 1 as const), (a, net) => {
+        const bech32 = plutusAddressToBech32(a, net);
+        expect(bech32.startsWith(net === 0 ? 'addr_test1' : 'addr1')).toBe(true);
+        expect(bech32ToPlutusAddress(bech32)).toEqual(a);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('Plutus data CBOR decoder', () => {
+  it('agrees with cardano-js-sdk on chunked bytes, bignums, lists, maps and large constructor tags', () => {
+    const big = (1n << 100n) + 12345n;
+    const list = new Core.PlutusList();
+    list.add(Core.PlutusData.newBytes(new Uint8Array(100).fill(7))); // > 64 bytes: encoded in chunks
+    list.add(Core.PlutusData.newInteger(big));
+    list.add(Core.PlutusData.newInteger(-big));
+    const map = new Core.PlutusMap();
+    map.insert(Core.PlutusData.newInteger(1n), Core.PlutusData.newBytes(new Uint8Array([1, 2])));
+    list.add(Core.PlutusData.newMap(map));
+    list.add(Core.PlutusData.newList(new Core.PlutusList()));
+    const cbor = Core.PlutusData.newConstrPlutusData(new Core.ConstrPlutusData(9n, list)).toCbor();
+    const d = decodePlutusData(cbor);
+    expect(d).toMatchObject({ kind: 'constr', tag: 9 });
+    const f = (d as { fields: unknown[] }).fields;
+    expect(f[0]).toEqual({ kind: 'bytes', value: new Uint8Array(100).fill(7) });
+    expect(f[1]).toEqual({ kind: 'int', value: big });
+    expect(f[2]).toEqual({ kind: 'int', value: -big });
+    expect(f[3]).toEqual({ kind: 'map', entries: [[{ kind: 'int', value: 1n }, { kind: 'bytes', value: new Uint8Array([1, 2]) }]] });
+    expect(f[4]).toEqual({ kind: 'list', items: [] });
+    expect(() => decodePlutusData(cbor + '00')).toThrow(PlutusCborError);
+    expect(() => decodePlutusData('f6')).toThrow(PlutusCborError); // null is not Plutus data
+  });
+});
+
+describe('escrow outputs in a block', () => {
+  const scriptHash = 'aa'.repeat(28);
+  const escrowAddr = plutusAddressToBech32({ payment: { type: 'script', hash: scriptHash } }, 0);
+  const block = { height: 7n, hash: 'ee'.repeat(32), time: 1_700_000_000 };
+  const cfg = { chain: 'cardano:devnet', scriptHash, networkId: 0 as const };
+  const tx = (outputs: OgmiosTx['outputs']): OgmiosTx => ({ id: '11'.repeat(32), inputs: [], outputs });
+
+  it('reports a token escrow with the smaller of the datum amount and what the output holds', () => {
+    fc.assert(
+      fc.property(datumArb, nat, nat, (d0, tokens, lovelace) => {
+        const d = { ...d0, asset: { policyId: 'bb'.repeat(28), assetName: '01' } };
+        const value: Record<string, Record<string, bigint>> = { ada: { lovelace }, ['bb'.repeat(28)]: { '01': tokens } };
+        const out = { address: escrowAddr, value, datum: encodeEscrowDatum(d) };
+        const [e] = scanCreated(tx([out]), block, cfg).events;
+        expect(e!.token).toBe('bb'.repeat(28) + '01');
+        expect(e!.amount).toBe(d.amount < tokens ? d.amount : tokens);
+        expect(e!.safetyDeposit).toBe(d.safetyDeposit < lovelace ? d.safetyDeposit : lovelace);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('never reports more lovelace than the output holds, deposit first', () => {
+    fc.assert(
+      fc.property(datumArb, nat, (d0, lovelace) => {
+        const d = { ...d0, asset: { policyId: '', assetName: '' } };
+        const out = { address: escrowAddr, value: { ada: { lovelace } }, datum: encodeEscrowDatum(d) };
+        const [e] = scanCreated(tx([out]), block, cfg).events;
+        expect(e!.amount + e!.safetyDeposit <= lovelace).toBe(true);
+        expect(e!.amount <= d.amount && e!.safetyDeposit <= d.safetyDeposit).toBe(true);
+        if (lovelace >= d.amount + d.safetyDeposit) expect([e!.amount, e!.safetyDeposit]).toEqual([d.amount, d.safetyDeposit]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('ignores outputs elsewhere, without an inline datum, or with a bad one; nothing from a failed (collateral) tx', () => {
+    const d = fc.sample(datumArb, 1)[0]!;
+    const other = plutusAddressToBech32({ payment: { type: 'script', hash: 'cc'.repeat(28) } }, 0);
+    const scan = scanCreated(
+      tx([
+        { address: other, value: { ada: { lovelace: 10n } }, datum: encodeEscrowDatum(d) },
+        { address: escrowAddr, value: { ada: { lovelace: 10n } }, datumHash: 'dd'.repeat(32) },
+        { address: escrowAddr, value: { ada: { lovelace: 10n } }, datum: 'd87980' },
+      ]),
+      block,
+      cfg,
+    );
+    expect(scan.events).toEqual([]);
+    expect(scan.ignored.map((i) => i.reason)).toEqual(['no_inline_datum', 'bad_datum']);
+    const failed = { ...tx([{ address: escrowAddr, value: { ada: { lovelace: 10n } }, datum: encodeEscrowDatum(d) }]), spends: 'collaterals' as const };
+    expect(scanCreated(failed, block, cfg)).toEqual({ events: [], ignored: [] });
+  });
+});
