@@ -1,6 +1,7 @@
 /** Connection health: heartbeats, dead peers, slow consumers; and serving /ws on another server. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../src/bus/in-process.js';
 import { WsGateway } from '../../src/api/ws/gateway.js';
@@ -101,5 +102,37 @@ describe('WsGateway attached to an HTTP server at /ws', () => {
     expect((await c.closed).code).toBe(1001);
     const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     expect(await res.text()).toBe('http ok');
+  });
+});
+
+describe('WsGateway attached to a fastify app (as main wires it)', () => {
+  it('serves /ws next to the HTTP routes', async () => {
+    const app = Fastify();
+    app.get('/health/live', async () => ({ status: 'ok' }));
+    const bus = new InProcessBus();
+    const gateway = new WsGateway({
+      config: wsConfig(),
+      bus,
+      logger: createLogger({ level: 'silent' }),
+      metrics: createMetrics({ defaultMetrics: false }),
+      listen: false,
+    });
+    await gateway.start();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    gateway.attach(app.server, '/ws');
+    const port = (app.server.address() as AddressInfo).port;
+    try {
+      const c = await TestClient.connect(`ws://127.0.0.1:${port}/ws`);
+      await c.subscribe(`order:${HASH_A}`);
+      await bus.publish('orders', created(HASH_A, MAKER_X));
+      expect((await c.drain()).map((m) => m.type)).toEqual(['subscribed', 'order_created']);
+      expect(await (await fetch(`http://127.0.0.1:${port}/health/live`)).json()).toEqual({ status: 'ok' });
+      await gateway.stop();
+      expect((await c.closed).code).toBe(1001);
+    } finally {
+      await gateway.stop();
+      await app.close();
+      await bus.stop();
+    }
   });
 });
