@@ -34,7 +34,15 @@ async function serveActive(): Promise<void> {
   const seedSeconds = (performance.now() - seeded) / 1000;
   const url = await stack.listen();
   process.send!({ url, info: { activeInBook: stack.book.size, seedSeconds: Math.round(seedSeconds * 10) / 10 } });
-  process.on('message', async (m: { stop?: boolean }) => {
+  let mark = stack.cpuMs();
+  process.on('message', async (m: { stop?: boolean; mark?: boolean }) => {
+    if (m.mark) {
+      // CPU used since the previous mark, for the run that just ended.
+      const now = stack.cpuMs();
+      process.send!({ cpuMs: now - mark });
+      mark = now;
+      return;
+    }
     if (!m.stop) return;
     const responses = await stack.responsesByStatus();
     await stack.close();
@@ -47,10 +55,24 @@ export async function run(): Promise<object> {
   const { url, child, info } = await forkServer(fileURLToPath(import.meta.url), 'active');
   const target = `${url}/api/orders/active${QUERY}`;
   const sample = (await (await fetch(target)).json()) as { items: unknown[]; nextCursor: string | null };
+  const serverCpuSinceMark = () =>
+    new Promise<number>((resolve) => {
+      const onMessage = (m: { cpuMs?: number }) => {
+        if (m.cpuMs === undefined) return;
+        child.off('message', onMessage);
+        resolve(m.cpuMs);
+      };
+      child.on('message', onMessage);
+      child.send({ mark: true });
+    });
   const measure = async (headers: Record<string, string>) => {
     await autocannon({ url: target, connections: CONNECTIONS, duration: 2, headers }); // warm-up, not reported
+    await serverCpuSinceMark();
     const r = await autocannon({ url: target, connections: CONNECTIONS, duration: SECONDS, headers });
+    const cpuMs = await serverCpuSinceMark();
     return {
+      // Load-independent: relayer process CPU per request.
+      serverCpuMsPerRequest: Math.round((cpuMs / Math.max(1, r.requests.total)) * 1000) / 1000,
       requestsPerSecond: Math.round(r.requests.average),
       totalRequests: r.requests.total,
       non2xx: r.non2xx,

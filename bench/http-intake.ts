@@ -136,6 +136,11 @@ export async function startBenchStack(opts: { ticker?: boolean } = {}) {
       if (opts.ticker) ticker.start();
       return app.listen({ host: '127.0.0.1', port: 0 });
     },
+    /** CPU time (user + system, ms) this server process has used so far. */
+    cpuMs(): number {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    },
     /** `{ "POST /api/orders 201": n, … }` from the relayer's own HTTP metric. */
     async responsesByStatus(): Promise<Record<string, number>> {
       const metric = await metrics.httpRequests.get();
@@ -181,13 +186,15 @@ export async function stopServer(child: ChildProcess): Promise<Record<string, un
 async function serveIntake(): Promise<void> {
   const stack = await startBenchStack();
   const url = await stack.listen();
+  const cpuAtStart = stack.cpuMs();
   process.send!({ url });
   process.on('message', async (m: { stop?: boolean }) => {
     if (!m.stop) return;
+    const serverCpuMs = stack.cpuMs() - cpuAtStart;
     const page = await stack.repo.listActive();
     const responses = await stack.responsesByStatus();
     await stack.close();
-    process.send!({ stopped: { storedOrders: page.length, responses } });
+    process.send!({ stopped: { storedOrders: page.length, responses, serverCpuMs } });
     process.exit(0);
   });
 }
@@ -232,6 +239,8 @@ export async function run(): Promise<object> {
     errors: result.errors,
     storedOrders: stopped.storedOrders,
     serverResponses: stopped.responses,
+    // Load-independent: relayer process CPU per accepted order (Postgres' own CPU not included).
+    serverCpuMsPerOrder: Math.round(((stopped.serverCpuMs as number) / Math.max(1, status2xx)) * 1000) / 1000,
     seconds: Math.round(result.duration * 100) / 100,
     ordersPerSecond: Math.round(status2xx / result.duration),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
