@@ -164,3 +164,14 @@ describe('logKind', () => {
     expect(() => decodeFactoryLog('1', { ...srcCreatedLog(), blockNumber: null }, 1)).toThrow(/pending/);
   });
 });
+
+describe('malformed look-alikes', () => {
+  it('refuses a log whose indexed topics do not fit the event (the monitor then skips it)', () => {
+    const good = srcCreatedLog();
+    expect(() => decodeFactoryLog('1', { ...good, topics: good.topics.slice(0, 3) }, 1)).toThrow(/indexed topics/);
+    const badAddress = [...good.topics];
+    badAddress[2] = keccak256(toHex('not an address'));
+    expect(() => decodeFactoryLog('1', { ...good, topics: badAddress }, 1)).toThrow(/padded address/);
+    expect(() => decodeFactoryLog('1', { ...good, data: '0x1234' }, 1)).toThrow();
+  });
+});

@@ -2,10 +2,10 @@
  * Logs → typed chain events (src/chains/events.ts). Pure: the caller supplies the block time
  * and, for logs emitted by escrow clones, which escrow (order, side) the emitter is.
  */
-import { decodeEventLog, getAddress, type Hex as ViemHex } from 'viem';
+import { decodeAbiParameters, getAddress, type Hex as ViemHex } from 'viem';
 import type { Hex } from '../../domain/order.js';
 import type { ChainEvent, ChainEventMeta, EscrowSide } from '../events.js';
-import { escrowEventsAbi, factoryEventsAbi, ESCROW_TOPICS, FACTORY_TOPICS } from './abi.js';
+import { EVENT_DATA, ESCROW_TOPICS, FACTORY_TOPICS, TOPIC } from './abi.js';
 import { srcDeadlines, unpackTimelocks } from '../../domain/timelocks.js';
 
 /** The fields of an eth_getLogs entry the monitor uses (a subset of viem's `Log`). */
@@ -72,12 +72,12 @@ export function decodeFactoryLog(
   blockTime: number,
 ): { event: ChainEvent; created?: EscrowRef } {
   const meta = logMeta(chain, log, blockTime);
-  const decoded = decodeEventLog({ abi: factoryEventsAbi, data: log.data, topics: log.topics as [ViemHex, ...ViemHex[]] });
-  switch (decoded.eventName) {
-    case 'SrcEscrowCreated': {
-      const { orderHash, escrow, taker, immutables: im, dst } = decoded.args;
+  switch (log.topics[0]) {
+    case TOPIC.SrcEscrowCreated: {
+      const [orderHash, escrow, taker] = indexed(log, 3);
+      const [im, dst] = decodeAbiParameters(EVENT_DATA.SrcEscrowCreated, log.data);
       const { timelocks, deployedAt } = unpackTimelocks(im.timelocks);
-      const escrowAddr = getAddress(escrow);
+      const escrowAddr = topicAddress(escrow);
       return {
         event: {
           ...meta,
@@ -87,7 +87,7 @@ export function decodeFactoryLog(
           orderHash,
           hashlock: im.hashlock,
           maker: getAddress(im.maker),
-          taker: getAddress(taker),
+          taker: topicAddress(taker),
           token: getAddress(im.token),
           amount: im.amount,
           safetyDeposit: im.safetyDeposit,
@@ -104,9 +104,10 @@ export function decodeFactoryLog(
         created: { escrow: escrowAddr, orderHash, side: 'src' },
       };
     }
-    case 'DstEscrowCreated': {
-      const { orderHash, escrow, taker, immutables: im } = decoded.args;
-      const escrowAddr = getAddress(escrow);
+    case TOPIC.DstEscrowCreated: {
+      const [orderHash, escrow, taker] = indexed(log, 3);
+      const [im] = decodeAbiParameters(EVENT_DATA.DstEscrowCreated, log.data);
+      const escrowAddr = topicAddress(escrow);
       return {
         event: {
           ...meta,
@@ -116,7 +117,7 @@ export function decodeFactoryLog(
           orderHash,
           hashlock: im.hashlock,
           maker: getAddress(im.receiver),
-          taker: getAddress(taker),
+          taker: topicAddress(taker),
           token: getAddress(im.token),
           amount: im.amount,
           safetyDeposit: im.safetyDeposit,
@@ -130,48 +131,52 @@ export function decodeFactoryLog(
         created: { escrow: escrowAddr, orderHash, side: 'dst' },
       };
     }
-    case 'NonceInvalidated': {
-      const { maker, nonce } = decoded.args;
-      return { event: { ...meta, type: 'order_invalidated', maker: getAddress(maker), nonce } };
+    case TOPIC.NonceInvalidated: {
+      const [maker] = indexed(log, 1);
+      const [nonce] = decodeAbiParameters(EVENT_DATA.NonceInvalidated, log.data);
+      return { event: { ...meta, type: 'order_invalidated', maker: topicAddress(maker), nonce } };
     }
+    default:
+      throw new Error(`not a factory event: ${log.topics[0] ?? 'no topic'}`);
   }
 }
 
 /** Decodes a log emitted by an escrow clone the factory created (`ref`). */
 export function decodeEscrowLog(chain: string, log: RawLog, blockTime: number, ref: EscrowRef): ChainEvent {
   const meta = logMeta(chain, log, blockTime);
-  const decoded = decodeEventLog({ abi: escrowEventsAbi, data: log.data, topics: log.topics as [ViemHex, ...ViemHex[]] });
   const escrow = getAddress(log.address);
-  switch (decoded.eventName) {
-    case 'EscrowWithdrawal':
-      return {
-        ...meta,
-        type: 'escrow_withdrawn',
-        side: ref.side,
-        escrow,
-        orderHash: ref.orderHash,
-        secret: decoded.args.secret,
-        public: decoded.args.isPublic,
-        to: getAddress(decoded.args.to),
-      };
-    case 'EscrowCancelled':
-      return {
-        ...meta,
-        type: 'escrow_cancelled',
-        side: ref.side,
-        escrow,
-        orderHash: ref.orderHash,
-        public: decoded.args.isPublic,
-        to: getAddress(decoded.args.to),
-      };
-    case 'FundsRescued':
-      return {
-        ...meta,
-        type: 'funds_rescued',
-        escrow,
-        orderHash: ref.orderHash,
-        token: getAddress(decoded.args.token),
-        amount: decoded.args.amount,
-      };
+  switch (log.topics[0]) {
+    case TOPIC.EscrowWithdrawal: {
+      const [to] = indexed(log, 1);
+      const [secret, isPublic] = decodeAbiParameters(EVENT_DATA.EscrowWithdrawal, log.data);
+      return { ...meta, type: 'escrow_withdrawn', side: ref.side, escrow, orderHash: ref.orderHash, secret, public: isPublic, to: topicAddress(to) };
+    }
+    case TOPIC.EscrowCancelled: {
+      const [to] = indexed(log, 1);
+      const [isPublic] = decodeAbiParameters(EVENT_DATA.EscrowCancelled, log.data);
+      return { ...meta, type: 'escrow_cancelled', side: ref.side, escrow, orderHash: ref.orderHash, public: isPublic, to: topicAddress(to) };
+    }
+    case TOPIC.FundsRescued: {
+      indexed(log, 0);
+      const [token, amount] = decodeAbiParameters(EVENT_DATA.FundsRescued, log.data);
+      return { ...meta, type: 'funds_rescued', escrow, orderHash: ref.orderHash, token: getAddress(token), amount };
+    }
+    default:
+      throw new Error(`not an escrow event: ${log.topics[0] ?? 'no topic'}`);
   }
+}
+
+/** The indexed topics after topic0; a log with another count is not the event it claims to be. */
+function indexed(log: RawLog, count: 3): [Hex, Hex, Hex];
+function indexed(log: RawLog, count: 1): [Hex];
+function indexed(log: RawLog, count: 0): [];
+function indexed(log: RawLog, count: number): Hex[] {
+  if (log.topics.length !== count + 1) throw new Error(`expected ${count} indexed topics, got ${log.topics.length - 1}`);
+  return log.topics.slice(1) as Hex[];
+}
+
+/** An address-typed indexed topic: the low 20 bytes of the 32-byte word, checksummed. */
+function topicAddress(topic: Hex): string {
+  if (!/^0x0{24}[0-9a-fA-F]{40}$/.test(topic)) throw new Error('indexed address topic is not a padded address');
+  return getAddress(`0x${topic.slice(26)}`);
 }

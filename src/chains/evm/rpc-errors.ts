@@ -13,6 +13,8 @@ const TOO_MANY_PATTERNS = [
   /exceed(s|ed)? (the )?(maximum|max) (block )?range/i,
   /range (is )?too (large|wide)/i,
   /query timeout exceeded/i,
+  // viem's own cap on an HTTP response body (10 MB): a smaller range fits.
+  /response body exceeded the size limit/i,
 ];
 
 function* errorChain(err: unknown): Generator<Record<string, unknown>> {
@@ -25,7 +27,7 @@ function* errorChain(err: unknown): Generator<Record<string, unknown>> {
 
 export function isRangeTooLargeError(err: unknown): boolean {
   for (const e of errorChain(err)) {
-    if (e.code === -32005) return true;
+    if (e.code === -32005 || e.name === 'ResponseBodyTooLargeError') return true;
     const text = [e.message, e.details, e.shortMessage].filter((x) => typeof x === 'string').join(' ');
     if (TOO_MANY_PATTERNS.some((p) => p.test(text))) return true;
   }
