@@ -72,3 +72,39 @@ describe('price_update over WebSocket', () => {
     await book.stop();
   });
 });
+
+describe('a large price_update (thousands of orders)', () => {
+  it('arrives whole and identical (but for seq) at every prices subscriber', async () => {
+    const g = await startGateway();
+    const logger = createLogger({ level: 'silent' });
+    const orders = Array.from({ length: 3_000 }, (_, i) => stored(i + 1));
+    const repo = { listActive: async () => orders, get: async () => null };
+    const book = new ActiveOrderBookImpl({ repo, bus: g.bus, logger, clock: () => NOW + 100 });
+    const ticker = new PriceTicker({ book, bus: g.bus, logger, metrics: g.metrics, clock: () => NOW + 100 });
+    const clients: TestClient[] = [];
+    try {
+      await book.start();
+      for (let i = 0; i < 3; i++) {
+        const c = await TestClient.connect(g.url);
+        clients.push(c);
+        await c.subscribe('prices');
+        if (i === 1) await c.request({ op: 'ping' }); // different seqs per client
+      }
+      await ticker.tick();
+      const got = await Promise.all(clients.map(async (c) => (await c.drain()).filter((m) => m.type === 'price_update')));
+      for (const [i, updates] of got.entries()) {
+        expect(updates).toHaveLength(1);
+        const m = updates[0]!;
+        expect(m.seq).toBe(i === 1 ? 3 : 2);
+        expect(m.data.prices).toHaveLength(3_000);
+        expect(m.data.prices[2_999]).toEqual({ orderHash: hash(3_000), amount: auctionAmount(orders[2_999]!.order.auction, NOW + 100).toString() });
+      }
+      expect(got[0]![0]!.data).toEqual(got[2]![0]!.data);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      await ticker.stop();
+      await book.stop();
+      await g.stop();
+    }
+  });
+});

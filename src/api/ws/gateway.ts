@@ -29,6 +29,9 @@ import {
   type RequestId,
 } from './protocol.js';
 
+/** Above this, a frame's tail is encoded once and sent as a shared continuation fragment. */
+const LARGE_FRAME_CHARS = 64 * 1024;
+
 export interface WsGatewayOptions {
   config: Pick<Config, 'host' | 'wsPort' | 'apiKeys' | 'ws'>;
   bus: Bus;
@@ -398,7 +401,15 @@ export class WsGateway {
       return false;
     }
     if (!client.corked) this.cork(client);
-    client.ws.send(f.head + ++client.seq + f.tail);
+    if (f.tail.length < LARGE_FRAME_CHARS) {
+      client.ws.send(f.head + ++client.seq + f.tail);
+    } else {
+      // A large message (a full price tick) goes as two fragments of one text message: the small
+      // per-socket head, then the tail encoded once and shared by every socket (no copy per socket).
+      f.tailBytes ??= Buffer.from(f.tail, 'utf8');
+      client.ws.send(f.head + ++client.seq, { fin: false });
+      client.ws.send(f.tailBytes, { fin: true });
+    }
     return true;
   }
 

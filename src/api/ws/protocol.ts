@@ -123,6 +123,8 @@ export interface Frame {
   type: MessageType;
   head: string;
   tail: string;
+  /** `tail` encoded once, for large frames sent to many sockets (set by the gateway). */
+  tailBytes?: Buffer;
 }
 
 /** JSON with bigints as decimal strings (the public wire form). */
