@@ -106,6 +106,9 @@ describe('GET /api/orders', () => {
     expect(json(await list('?cursor=bm90LWEtY3Vyc29y')).error.code).toBe('INVALID_CURSOR');
     expect(json(await list('?cursor=%3Cscript%3E')).error.code).toBe('INVALID_CURSOR');
     expect(json(await list('?status=pending')).error.code).toBe('INVALID_STATUS_FILTER');
+    const huge = await list(`?${'x'.repeat(10_000)}=1`);
+    expect(json(huge).error.code).toBe('UNKNOWN_FIELD');
+    expect(huge.body.length).toBeLessThan(1_000);
     const unknown = json(await list('?page=2'));
     expect(unknown.error.code).toBe('UNKNOWN_FIELD');
     expect(unknown.error.details.issues[0]).toMatchObject({ in: 'querystring', path: '/page' });

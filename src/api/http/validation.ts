@@ -40,6 +40,11 @@ function schemaAt(root: unknown, pointer: string): Record<string, unknown> | nul
   return node !== null && typeof node === 'object' ? (node as Record<string, unknown>) : null;
 }
 
+/** Client-chosen names are echoed back; a 20 kB one is cut, not mirrored. */
+function clip(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 64)}…` : name;
+}
+
 function toFailures(root: TSchema, errors: RawError[]): ValidationFailure[] {
   const out: ValidationFailure[] = [];
   for (const e of errors) {
@@ -47,9 +52,10 @@ function toFailures(root: TSchema, errors: RawError[]): ValidationFailure[] {
     if (e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties')) continue;
     if (e.keyword === 'additionalProperties') {
       const names = (e.params.additionalProperties as string[] | undefined) ?? [];
-      for (const name of names) {
+      for (const raw of names) {
+        const name = clip(raw);
         const path = `${e.instancePath}/${name}`;
-        out.push({ path, instancePath: path, code: 'UNKNOWN_FIELD', keyword: e.keyword, params: e.params, message: `unknown field "${name}"` });
+        out.push({ path, instancePath: path, code: 'UNKNOWN_FIELD', keyword: e.keyword, params: {}, message: `unknown field "${name}"` });
       }
       continue;
     }
