@@ -90,7 +90,13 @@ export class OrderService {
         issues: [{ path: '/signature', message: 'required' }],
       });
     }
-    const order = orderFromWire(input.order);
+    let order: Order;
+    try {
+      order = orderFromWire(input.order);
+    } catch {
+      // The HTTP schema guarantees the wire form; other callers get a 400, not a crash.
+      throw new RelayerError('VALIDATION_ERROR', 400, 'order is not in wire form (amounts, nonce and salt as decimal-digit strings)');
+    }
     const issues = validateOrder(order, { now: this.deps.clock(), supportedChains });
     if (issues.length > 0) {
       const first = issues[0]!;

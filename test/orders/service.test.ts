@@ -95,6 +95,18 @@ describe('maker funds', () => {
   });
 });
 
+describe('callers other than HTTP', () => {
+  it('get a 400 VALIDATION_ERROR, not a crash, for an order not in wire form', async () => {
+    const wire = orderToWire(makeOrder(maker, clock.now));
+    const before = await rows();
+    const err = await service()
+      .submit({ order: { ...wire, makingAmount: '1.5' }, signature: '0x00' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION_ERROR', httpStatus: 400 });
+    expect(await rows()).toBe(before);
+  });
+});
+
 describe('bus failures after the commit', () => {
   it('do not turn an accepted order into an error: the store has it', async () => {
     const broken: Bus = {
