@@ -4,9 +4,11 @@
  * public cancellation 1800 seconds after deployedAt. Windows are [start, end).
  */
 import { describe, expect, it } from 'vitest';
-import { parseEventLogs, type Hex } from 'viem';
+import { encodeFunctionData, parseEventLogs, toFunctionSelector, type Hex } from 'viem';
+import { reentrantTokenAbi, reentrantTokenBytecode } from '../../contracts/evm/artifacts.js';
 import type { DevnetRole } from '../../devnet/evm/index.js';
 import {
+  deploy,
   E18,
   escrowFactoryAbi,
   escrowSrcAbi,
@@ -194,5 +196,24 @@ describe('EscrowSrc guards', () => {
     await escrowCall(fill, 'stranger', 'publicCancel', [fill.immutables], fill.deployedAt + 1800);
     expect(await ethBalance(chain, chain.addr.maker)).toBe(makerBefore + order.makingAmount);
     expect(await ethBalance(chain, fill.escrow)).toBe(0n);
+  });
+
+  it('refuses re-entry: a token calling back into the escrow during the payout is stopped by the guard', async () => {
+    const token = await deploy(chain, { abi: reentrantTokenAbi, bytecode: reentrantTokenBytecode });
+    await send(chain, 'deployer', { address: token, abi: reentrantTokenAbi, functionName: 'mint', args: [chain.addr.maker, 100n * E18] });
+    const { order, fill, secret } = await filledOrder(chain, { makerAsset: token });
+    await send(chain, 'stranger', {
+      address: token,
+      abi: reentrantTokenAbi,
+      functionName: 'arm',
+      args: [fill.escrow, encodeFunctionData({ abi: escrowSrcAbi, functionName: 'publicWithdraw', args: [secret, fill.immutables] })],
+    });
+    const before = await tokenBalance(chain, chain.addr.resolver, token);
+    await escrowCall(fill, 'stranger', 'publicWithdraw', [secret, fill.immutables], fill.deployedAt + 600);
+    const read = (functionName: 'reentrySucceeded' | 'reentryRevertData') =>
+      chain.client.readContract({ address: token, abi: reentrantTokenAbi, functionName });
+    expect(await read('reentrySucceeded')).toBe(false);
+    expect(await read('reentryRevertData')).toBe(toFunctionSelector('ReentrancyGuardReentrantCall()'));
+    expect(await tokenBalance(chain, chain.addr.resolver, token)).toBe(before + order.makingAmount);
   });
 });
