@@ -103,8 +103,11 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     const chainState = new ChainStateRepository(db);
 
     // Bus: Redis across instances when configured; price ticks always stay local (RoutedBus).
-    const shared = config.redisUrl ? new RedisBus({ url: config.redisUrl, channelPrefix: config.redisChannelPrefix, logger }) : new InProcessBus();
-    const bus = new RoutedBus(shared, new InProcessBus(), new Set(['prices']));
+    const onError = (err: unknown, topic: string) => logger.error({ err, topic }, 'bus subscriber threw; other subscribers still got the message');
+    const shared = config.redisUrl
+      ? new RedisBus({ url: config.redisUrl, channelPrefix: config.redisChannelPrefix, logger, onError })
+      : new InProcessBus({ onError });
+    const bus = new RoutedBus(shared, new InProcessBus({ onError }), new Set(['prices']));
     await bus.start();
     parts.push({ name: 'bus', stop: () => bus.stop() });
     if (shared instanceof RedisBus) {
@@ -129,7 +132,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     await book.start();
     parts.push({ name: 'order-book', stop: () => book.stop() });
     const ticker = new PriceTicker({ book, bus, logger, metrics, intervalMs: config.priceTickMs, clock });
-    ticker.start();
+    await ticker.start();
     parts.push({ name: 'price-ticker', stop: () => ticker.stop() });
 
     const orders = new OrderService({

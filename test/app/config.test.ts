@@ -49,11 +49,11 @@ describe('config', () => {
     expect(text).toContain('2 configured');
   });
 
-  it('the process exits non-zero with a message naming the variable', () => {
+  it('the process exits non-zero with a message naming the variable', { timeout: 240_000 }, () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, HTTP_PORT: 'eighty' },
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 180_000,
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('HTTP_PORT');

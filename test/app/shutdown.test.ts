@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 describe('process lifecycle', () => {
-  it('serves, then exits 0 on SIGTERM', async () => {
+  it('serves, then exits 0 on SIGTERM', { timeout: 240_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'relayer-proc-'));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, HTTP_PORT: '0', WS_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEVNET: 'off', LOG_LEVEL: 'warn' },
@@ -19,7 +19,7 @@ describe('process lifecycle', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await expect.poll(() => /REST API\s+(http:\S+)\/api\/orders/.exec(stdout)?.[1], { timeout: 60_000, interval: 100 }).toBeTruthy();
+      await expect.poll(() => /REST API\s+(http:\S+)\/api\/orders/.exec(stdout)?.[1], { timeout: 180_000, interval: 100 }).toBeTruthy();
       const base = /REST API\s+(http:\S+)\/api\/orders/.exec(stdout)![1]!;
       const live = await fetch(`${base}/health/live`);
       expect(live.status).toBe(200);
