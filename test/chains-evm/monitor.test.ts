@@ -21,10 +21,12 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(): Promise<{ chain: TestChain; h: Harness; emitter: Address; emit: (count: number, seed?: number) => Promise<Hex> }> {
+async function setup(
+  engine: 'postgres' | 'pglite' = 'postgres',
+): Promise<{ chain: TestChain; h: Harness; emitter: Address; emit: (count: number, seed?: number) => Promise<Hex> }> {
   const chain = await startTestChain();
   cleanups.push(() => chain.stop());
-  const h = await startHarness();
+  const h = await startHarness(engine);
   cleanups.push(() => h.close());
   const { abi, bytecode } = compileLogEmitter();
   const emitter = await chain.deploy(abi, bytecode);
@@ -48,8 +50,8 @@ function observedIds(h: Harness): string[] {
 }
 
 describe('EvmEscrowMonitor on anvil + Postgres', () => {
-  it('publishes each event once and only once across a restart mid-way, missing none', async () => {
-    const { chain, h, emitter, emit } = await setup();
+  it.each(['postgres', 'pglite'] as const)('publishes each event once and only once across a restart mid-way, missing none (%s)', async (engine) => {
+    const { chain, h, emitter, emit } = await setup(engine);
     for (let i = 0; i < 6; i++) await emit(3);
     // Tiny ranges: the first monitor needs many batches, so it can be stopped between them.
     const first = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, maxBlockRange: 1 });

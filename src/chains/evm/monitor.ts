@@ -74,6 +74,9 @@ export interface EvmMonitorStatus {
   updatedAt: string | null;
 }
 
+/** Headers recorded per batch inside the confirmation window (exact fork points within it). */
+const MAX_WINDOW_HEADERS = 128n;
+
 const silentLogger: MonitorLogger = { info() {}, warn() {}, error() {} };
 
 /** The node's answer moved under us mid-round (a reorg in flight): retry at once. */
@@ -336,7 +339,10 @@ export class EvmEscrowMonitor {
     // Headers: the batch's last block (the cursor), every block still inside the confirmation
     // window (exact fork points later), and blocks of events whose logs carry no timestamp.
     const need = new Set<bigint>([to]);
-    for (let h = finalAt + 1n > from ? finalAt + 1n : from; h <= to; h++) need.add(h);
+    // Capped, so a very deep confirmation setting cannot turn a catch-up batch into thousands of reads.
+    let windowStart = finalAt + 1n > from ? finalAt + 1n : from;
+    if (to - windowStart >= MAX_WINDOW_HEADERS) windowStart = to - MAX_WINDOW_HEADERS + 1n;
+    for (let h = windowStart; h <= to; h++) need.add(h);
     for (const { log } of relevant) if (log.blockTimestamp == null) need.add(log.blockNumber!);
     const headers = await this.fetchHeaders([...need]);
 

@@ -1,6 +1,6 @@
 /**
  * Wires a monitor the way main.ts does — real anvil, real store (Postgres, a database per
- * harness), in-process bus — and records every published update.
+ * harness; or embedded PGlite), in-process bus — and records every published update.
  */
 import { Registry } from 'prom-client';
 import type { Address } from 'viem';
@@ -8,7 +8,7 @@ import { InProcessBus } from '../../../src/bus/in-process.js';
 import type { ChainEventUpdate } from '../../../src/chains/events.js';
 import { EvmEscrowMonitor, type EvmMonitorOptions } from '../../../src/chains/evm/monitor.js';
 import { ChainStateRepository } from '../../../src/store/chain-state-repo.js';
-import { withPostgres, type TestPostgres } from '../../support/db.js';
+import { withPglite, withPostgres } from '../../support/db.js';
 
 export interface Harness {
   store: ChainStateRepository;
@@ -21,9 +21,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
-  const pg: TestPostgres = await withPostgres();
-  const store = new ChainStateRepository(pg.database.db);
+export async function startHarness(engine: 'postgres' | 'pglite' = 'postgres'): Promise<Harness> {
+  const db = engine === 'postgres' ? await withPostgres() : await withPglite();
+  const dispose = 'drop' in db ? db.drop : db.close;
+  const store = new ChainStateRepository(db.database.db);
   const bus = new InProcessBus();
   const published: ChainEventUpdate[] = [];
   bus.subscribe('chain', (u) => published.push(u));
@@ -55,7 +56,7 @@ export async function startHarness(): Promise<Harness> {
     async close() {
       await Promise.all(monitors.map((m) => m.stop()));
       await bus.stop();
-      await pg.drop();
+      await dispose();
     },
   };
 }
