@@ -126,6 +126,22 @@ describe('EvmEscrowMonitor on anvil + Postgres', () => {
     expect(reorgs).toMatch(/evm_monitor_reorgs_total\{chain="31337"\} 1/);
   });
 
+  it('notices a reorg that happened while it was stopped', async () => {
+    const { chain, h, emitter, emit } = await setup();
+    const m1 = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 10 });
+    await m1.start();
+    await emit(1);
+    const [orphan] = await idsOnChain(chain, emitter);
+    await waitFor(() => h.historyOf(orphan!).includes('observed'), 'observation');
+    await m1.stop();
+    await chain.test.request({ method: 'anvil_reorg', params: [1, []] } as never);
+    const m2 = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 10 });
+    await m2.start();
+    await waitFor(() => h.historyOf(orphan!).at(-1) === 'reverted', 'reversal after restart');
+    expect(h.historyOf(orphan!)).toEqual(['observed', 'reverted']);
+    expect(await h.store.pending('31337')).toEqual([]);
+  });
+
   it('brings back an orphaned transaction mined again on the new branch (same id: observed → reverted → observed → final)', async () => {
     const { chain, h, emitter } = await setup();
     const { abi } = compileLogEmitter();
