@@ -2,8 +2,9 @@
  * Starts a real anvil (the binary shipped by `@foundry-rs/anvil`) on a free loopback port.
  *
  * The port is chosen by anvil itself (`--port 0`) and read back from its banner, so there is no
- * probe-then-bind race between parallel tests. `stop()` is idempotent, and every anvil still
- * running when this Node process exits is killed, so a crashed test never leaks a node.
+ * probe-then-bind race between parallel tests. `stop()` is idempotent. anvil runs under a small
+ * shell watchdog that holds our stdin pipe: when this Node process ends in any way (even SIGKILL)
+ * the pipe closes and the watchdog stops anvil, so a crashed test never leaks a node.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -40,16 +41,40 @@ export function anvilBinaryPath(): string {
   return path.join(path.dirname(pkg), 'bin', 'anvil');
 }
 
-// Children still alive at process exit; killed synchronously in the 'exit' handler.
+// Watchdogs still alive at process exit; their process groups are killed in the 'exit' handler
+// (the stdin-pipe rule below covers the exits that run no handler).
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
+    for (const child of live) killGroup(child, 'SIGKILL');
   });
 }
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * `sh -c WATCHDOG name anvil args...`: runs anvil in the background and stops it as soon as our
+ * end of the stdin pipe closes (stop() closes it; so does the death of this process). Background
+ * jobs of a non-interactive shell read /dev/null, hence the copy of stdin on fd 3.
+ */
+const WATCHDOG = [
+  'exec 3<&0',
+  'bin="$1"; shift',
+  '"$bin" "$@" </dev/null 3<&- & child=$!',
+  '(cat <&3 >/dev/null; kill -TERM "$child" 2>/dev/null) >/dev/null 2>&1 &',
+  'exec 3<&-',
+  'wait "$child"',
+].join('\n');
 
 export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilHandle> {
   const args = [
@@ -59,7 +84,11 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilHandle> 
     ...(opts.blockTime !== undefined ? ['--block-time', String(opts.blockTime)] : []),
     ...(opts.extraArgs ?? []),
   ];
-  const child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: its own process group, so the fallback kill reaches anvil and the watchdog together.
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'anvil-watchdog', anvilBinaryPath(), ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   installExitHook();
   live.add(child);
   const exited = new Promise<void>((resolve) => {
@@ -73,8 +102,8 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilHandle> 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+        child.stdin!.end();
+        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3_000);
         await exited;
         clearTimeout(timer);
       }

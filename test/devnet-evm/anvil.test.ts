@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPublicClient, http, webSocket } from 'viem';
 import { startAnvil, type AnvilHandle } from '../../devnet/evm/anvil.js';
@@ -48,5 +51,36 @@ describe('startAnvil', () => {
       });
     });
     expect(block).toBeGreaterThanOrEqual(1n);
+  });
+
+  it('takes anvil down when the owning process is SIGKILLed (no exit handler runs)', async () => {
+    const fixture = fileURLToPath(new URL('./fixtures/anvil-then-hang.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      for await (const chunk of child.stdout) {
+        out += String(chunk);
+        if (out.includes('\n')) break;
+      }
+      const rpcUrl = out.trim();
+      const alive = () =>
+        fetch(rpcUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
+        }).then(
+          () => true,
+          () => false,
+        );
+      expect(await alive()).toBe(true);
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      // The watchdog notices the closed pipe and stops anvil; poll until it is gone (the test
+      // timeout bounds the wait, nothing asserts on how long it takes).
+      while (await alive()) await new Promise((r) => setTimeout(r, 50));
+      expect(await alive()).toBe(false);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });
