@@ -27,6 +27,7 @@ import { createMetrics, type RelayerMetrics } from './observability/metrics.js';
 import type { MakerFundsCheck } from './orders/ports.js';
 import { OrderService } from './orders/service.js';
 import { SettlementCoordinator } from './settlement/coordinator.js';
+import { SecretGate } from './settlement/secret-gate.js';
 import { ChainStateRepository } from './store/chain-state-repo.js';
 import { createDatabase, type Database } from './store/db.js';
 import { EscrowRepository } from './store/escrows-repo.js';
@@ -135,6 +136,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     await ticker.start();
     parts.push({ name: 'price-ticker', stop: () => ticker.stop() });
 
+    const settlementStore = new SettlementRepository(db, chainState, escrows);
     const orders = new OrderService({
       repo: orderRepo,
       bus,
@@ -145,6 +147,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       book,
       logger,
       metrics,
+      secretGate: new SecretGate(settlementStore, config.settlement),
     });
 
     // Leader-only work (DESIGN §10): the chain monitors and the settlement coordinator run on
@@ -186,7 +189,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
           cardanoStatus = () => monitor.status();
         }
         const coordinator = new SettlementCoordinator({
-          store: new SettlementRepository(db, chainState, escrows),
+          store: settlementStore,
           orders: orderRepo,
           bus,
           clock,

@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   ESCROW_NOT_FOUND: { status: 404, meaning: 'no escrow with this chain and id' },
   DUPLICATE_ORDER: { status: 409, meaning: 'an order with this hash was already submitted' },
   INVALID_STATUS: { status: 409, meaning: 'the order is not in a status that allows this action' },
+  ESCROWS_NOT_READY: { status: 409, meaning: 'the secret gate: both escrows must be verified and final before the secret is accepted' },
+  SECRET_WINDOW_CLOSED: { status: 409, meaning: 'the secret gate: too little time is left before a cancellation opens; keep the secret' },
   BODY_TOO_LARGE: { status: 413, meaning: 'the body exceeds the configured limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'the body is not application/json' },
   INSUFFICIENT_BALANCE: { status: 422, meaning: 'the maker does not hold makingAmount of makerAsset' },

@@ -15,7 +15,7 @@ import { allowedFrom, nextStatus, type OrderEvent } from '../domain/state-machin
 import type { OrderStatus } from '../domain/status.js';
 import { validateOrder, type SupportedChains } from '../domain/validate-order.js';
 import type { RelayerMetrics } from '../observability/metrics.js';
-import { RelayerError } from './errors.js';
+import { RelayerError, type ErrorCode } from './errors.js';
 import type {
   EscrowQueries,
   MakerFundsCheck,
@@ -39,6 +39,11 @@ export interface OrderServiceDeps {
   book?: ActiveOrderBook;
   logger: Logger;
   metrics?: RelayerMetrics;
+  /**
+   * The settlement's secret gate: re-judges, when the maker reveals, that both escrows are
+   * verified, final, and far enough from cancellation (DESIGN §1). Absent only in tests of intake.
+   */
+  secretGate?: { check(stored: StoredOrder, now: number): Promise<{ ok: true } | { ok: false; code: string; message: string }> };
 }
 
 export interface SubmitInput {
@@ -175,6 +180,8 @@ export class OrderService {
     if (!isSecretFor(secret, stored.order.hashlock)) {
       throw new RelayerError('INVALID_SECRET', 400, 'keccak256(secret) does not equal the order hashlock');
     }
+    const verdict = await this.deps.secretGate?.check(stored, this.deps.clock());
+    if (verdict && !verdict.ok) throw new RelayerError(verdict.code as ErrorCode, 409, verdict.message);
     const updated = await this.move(stored, 'secret_revealed', { type: 'secret_revealed' }, { secret: secret as Hex });
     await this.publish('secrets', { orderHash: updated.orderHash, maker: updated.order.maker, secret });
     return { orderHash: updated.orderHash, status: updated.status };

@@ -166,3 +166,28 @@ function escrowRef(e: EscrowCreatedEvent): Record<string, unknown> {
 function eventRef(e: { chain: string; escrow: string; txHash: string; blockNumber: bigint }): Record<string, unknown> {
   return { chain: e.chain, escrow: e.escrow, txHash: e.txHash, blockNumber: e.blockNumber.toString() };
 }
+
+export type ReleaseVerdict = { ok: true } | { ok: false; code: 'ESCROWS_NOT_READY' | 'SECRET_WINDOW_CLOSED'; message: string };
+
+/**
+ * The secret gate of DESIGN §1, judged at the moment the maker reveals: a verified source and
+ * destination escrow, both final, and the window still open (past both finality locks, and more
+ * than the margin left before either cancellation). A maker who reveals too late could otherwise
+ * let a resolver cancel the destination escrow and still withdraw the source with the secret.
+ */
+export function secretRelease(input: Omit<ReconcileInput, 'status'>): ReleaseVerdict {
+  const full: ReconcileInput = { ...input, status: 'ready_for_secret' };
+  const src = validSrc(full);
+  const dst = src ? validDst(full, src.event) : undefined;
+  if (!src || !dst || !src.final || !dst.final) {
+    return { ok: false, code: 'ESCROWS_NOT_READY', message: 'both escrows must be verified and final before the secret is released' };
+  }
+  if (!secretWindowOpen(full, src.event, dst.event)) {
+    return {
+      ok: false,
+      code: 'SECRET_WINDOW_CLOSED',
+      message: 'too little time is left before a cancellation opens; keep the secret, the timelocks will refund you',
+    };
+  }
+  return { ok: true };
+}

@@ -6,7 +6,7 @@ import { nextStatus } from '../../src/domain/state-machine.js';
 import type { OrderStatus } from '../../src/domain/status.js';
 import { dstDeadlines, srcDeadlines } from '../../src/domain/timelocks.js';
 import { buildEscrowView } from '../../src/settlement/escrow-view.js';
-import { nextStep, type SettlementPolicy, type Step } from '../../src/settlement/reconcile.js';
+import { nextStep, secretRelease, type SettlementPolicy, type Step } from '../../src/settlement/reconcile.js';
 
 const SECRET = `0x${'11'.repeat(32)}` as Hex;
 const HASHLOCK = hashlockOf(SECRET);
@@ -235,5 +235,27 @@ describe('settlement reconcile', () => {
   it('does not treat a source escrow for another order as a fill', () => {
     const other = { ...src(), orderHash: `0x${'cc'.repeat(32)}` as Hex };
     expect(settle('active', [final(other)], DEPLOYED + 1).status).toBe('active');
+  });
+});
+
+describe('secretRelease (the gate at reveal time)', () => {
+  const judge = (updates: ChainEventUpdate[], now: number) =>
+    secretRelease({ orderHash: ORDER_HASH, order, view: buildEscrowView(updates), now, policy });
+
+  it('releases with both escrows verified and final inside the window', () => {
+    expect(judge([final(src()), final(dst())], DEPLOYED + 40)).toEqual({ ok: true });
+  });
+
+  it('refuses when an escrow is not final, wrong, or gone', () => {
+    expect(judge([final(src()), observed(dst())], DEPLOYED + 40)).toMatchObject({ ok: false, code: 'ESCROWS_NOT_READY' });
+    expect(judge([final(src()), final(dst({ amount: 1n }))], DEPLOYED + 40)).toMatchObject({ ok: false, code: 'ESCROWS_NOT_READY' });
+    const d = dst();
+    expect(judge([final(src()), final(d), reverted(d)], DEPLOYED + 40)).toMatchObject({ ok: false, code: 'ESCROWS_NOT_READY' });
+  });
+
+  it('refuses within the margin before destination cancellation', () => {
+    const closes = DEPLOYED + order.timelocks.dstCancellation - policy.secretMarginSeconds;
+    expect(judge([final(src()), final(dst())], closes - 1)).toEqual({ ok: true });
+    expect(judge([final(src()), final(dst())], closes)).toMatchObject({ ok: false, code: 'SECRET_WINDOW_CLOSED' });
   });
 });
