@@ -245,6 +245,8 @@ export class EvmEscrowMonitor {
     } catch (err) {
       if (!isRangeTooLargeError(err)) {
         this.connected = false;
+        // Whatever answers after an outage may be another node: check its chain id again.
+        this.chainChecked = false;
         this.metrics.rpcErrors.inc({ chain: this.chain });
       }
       throw err;
