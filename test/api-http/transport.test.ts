@@ -158,6 +158,8 @@ describe('operations endpoints', () => {
     expect(submit.requestBody.content['application/json'].schema.properties.order.properties.makingAmount.pattern).toBe('^[0-9]{1,78}$');
     expect(Object.keys(submit.responses)).toEqual(expect.arrayContaining(['201', '400', '409', '413', '415', '422', '429']));
     expect(JSON.stringify(submit.responses['409'])).toMatch(/Error/);
+    expect(submit.responses['409'].description).toContain('DUPLICATE_ORDER');
+    expect(submit.responses['400'].description).toContain('SIGNATURE_MISMATCH');
     expect(doc.components.schemas.Error.properties.error.properties.code.type).toBe('string');
   });
 

@@ -6,6 +6,7 @@
  */
 import { Type, type Static, type TUnsafe } from 'typebox';
 import { ORDER_STATUSES } from '../../domain/status.js';
+import { ERROR_CODES } from '../../orders/errors.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -234,7 +235,17 @@ export const ErrorSchema = Type.Object(
 
 /** Error responses of a route, each pointing at the shared error model. */
 export function errorResponses<S extends number>(...statuses: S[]): { [K in S]: TUnsafe<ErrorBodyShape> } {
-  return Object.fromEntries(statuses.map((s) => [s, Type.Unsafe<ErrorBodyShape>({ $ref: 'Error#' })])) as { [K in S]: TUnsafe<ErrorBodyShape> };
+  return Object.fromEntries(
+    statuses.map((s) => [s, Type.Unsafe<ErrorBodyShape>({ $ref: 'Error#', description: codesFor(s) })]),
+  ) as { [K in S]: TUnsafe<ErrorBodyShape> };
+}
+
+/** The response description: every error code that answers with this status (ERROR_CODES). */
+function codesFor(status: number): string {
+  const codes = Object.entries(ERROR_CODES)
+    .filter(([, v]) => v.status === status)
+    .map(([code]) => code);
+  return `error: { code, message, details? } with code ${codes.join(' | ')}`;
 }
 
 interface ErrorBodyShape {
