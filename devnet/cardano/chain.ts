@@ -150,8 +150,7 @@ export class DevnetChain extends EventEmitter {
     return this.serial(async () => {
       let tx: Core.Transaction;
       try {
-        tx = Core.Transaction.fromCbor(Core.TxCBOR(cbor));
-        tx.body(); // force a full decode
+        tx = memoized(Core.Transaction.fromCbor(Core.TxCBOR(cbor)));
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         const eras = ['shelley', 'allegra', 'mary', 'alonzo', 'babbage', 'conway'];
@@ -268,7 +267,7 @@ export class DevnetChain extends EventEmitter {
     for (const b of blocks) {
       await this.serial(async () => {
         this.syncClock(b.slot);
-        for (const cbor of b.txs) this.mempool.push(await this.accept(Core.Transaction.fromCbor(Core.TxCBOR(cbor))));
+        for (const cbor of b.txs) this.mempool.push(await this.accept(memoized(Core.Transaction.fromCbor(Core.TxCBOR(cbor)))));
         this.seal(b.slot);
       });
     }
@@ -293,6 +292,24 @@ export class DevnetChain extends EventEmitter {
   evaluator(): Core.Evaluator {
     return this.emulator.evaluator;
   }
+}
+
+/**
+ * cardano-js-sdk re-decodes the body (datums included, ~6 ms for an escrow tx) on every
+ * `tx.body()`, and outputs on every `body.outputs()`; the emulator calls them many times per
+ * submission. The transaction is immutable here, so decode once and hand out the same objects.
+ * (Also forces the full decode, so malformed CBOR fails here.)
+ */
+function memoized(tx: Core.Transaction): Core.Transaction {
+  const body = tx.body();
+  const inputs = body.inputs();
+  const outputs = body.outputs();
+  const witnesses = tx.witnessSet();
+  body.inputs = () => inputs;
+  body.outputs = () => outputs;
+  tx.body = () => body;
+  tx.witnessSet = () => witnesses;
+  return tx;
 }
 
 function blockId(ancestor: string, height: number, slot: number, txIds: string[]): string {
