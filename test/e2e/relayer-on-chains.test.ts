@@ -1,0 +1,194 @@
+/**
+ * The relayer against real local chains: anvil with the real escrow factory, the Ogmios-speaking
+ * Cardano devnet with the committed escrow validator, both real monitors, the coordinator, the
+ * HTTP API and the secret gate. The test plays maker and resolver with real transactions.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { Core } from '@blaze-cardano/sdk';
+import { createPublicClient, createWalletClient, http, keccak256, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { escrowScript } from '../../contracts/cardano/index.js';
+import { testTokenAbi } from '../../contracts/evm/artifacts.js';
+import { RelayerApiError, RelayerClient, type WireOrder } from '../../client/http.js';
+import { signOrder } from '../../client/sign.js';
+import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
+import { DevnetWallet } from '../../devnet/cardano/wallet.js';
+import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
+import { EvmSourceChain, type SrcFill } from '../../resolver/evm.js';
+import { encodeEscrowDatum } from '../../src/chains/cardano/tx/escrow-datum.js';
+import { loadConfig } from '../../src/config.js';
+import { startRelayer, type RunningRelayer } from '../../src/main.js';
+
+let evm: EvmDevnet;
+let ada: CardanoDevnet;
+let relayer: RunningRelayer;
+let api: RelayerClient;
+let resolverEvm: EvmSourceChain;
+let resolverAda: DevnetWallet;
+
+const TIMELOCKS = {
+  srcWithdrawal: 4,
+  srcPublicWithdrawal: 600,
+  srcCancellation: 900,
+  srcPublicCancellation: 1000,
+  dstWithdrawal: 4,
+  dstPublicWithdrawal: 300,
+  dstCancellation: 700,
+};
+
+beforeAll(async () => {
+  [evm, ada] = await Promise.all([startEvmDevnet({ blockTime: 1 }), startCardanoDevnet()]);
+  const dataDir = await mkdtemp(join(tmpdir(), 'relayer-e2e-'));
+  relayer = await startRelayer(
+    loadConfig({
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      WS_PORT: '0',
+      EVM_CONFIRMATIONS: '2',
+      CARDANO_CONFIRMATIONS: '2',
+      SECRET_MARGIN_SECONDS: '30',
+      SETTLEMENT_TOLERANCE_SECONDS: '2',
+    }),
+    { logger: pino({ level: 'silent' }), devnets: { evm, cardano: ada } },
+  );
+  api = new RelayerClient(relayer.httpUrl);
+  resolverEvm = new EvmSourceChain({ rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.resolver.privateKey });
+  resolverAda = await DevnetWallet.connect({ host: ada.host, port: ada.port }, ada.accounts[0]!);
+
+  // The maker lets the factory pull its tokens.
+  const maker = privateKeyToAccount(evm.accounts.maker.privateKey);
+  const wallet = createWalletClient({ account: maker, transport: http(evm.rpcUrl) });
+  const client = createPublicClient({ transport: http(evm.rpcUrl) });
+  const hash = await wallet.writeContract({ address: evm.token, abi: testTokenAbi, functionName: 'approve', args: [evm.factory, 10n ** 30n], chain: null });
+  await client.waitForTransactionReceipt({ hash });
+}, 240_000);
+
+afterAll(async () => {
+  await relayer?.stop();
+  await Promise.all([evm?.stop(), ada?.stop()]);
+});
+
+async function makeOrder(): Promise<{ orderHash: Hex; secret: Hex; order: WireOrder; signature: Hex }> {
+  const secret = `0x${randomBytes(32).toString('hex')}` as Hex;
+  const now = Math.floor(Date.now() / 1000);
+  const order: WireOrder = {
+    srcChain: String(evm.chainId),
+    dstChain: 'cardano:devnet',
+    maker: evm.accounts.maker.address,
+    receiver: ada.accounts[2]!.address,
+    makerAsset: evm.token,
+    makingAmount: (10n ** 18n).toString(),
+    takerAsset: 'lovelace',
+    auction: { startTime: now - 5, duration: 120, startAmount: '6000000', endAmount: '5000000', points: [] },
+    hashlock: keccak256(secret),
+    timelocks: TIMELOCKS,
+    srcSafetyDeposit: '1000',
+    dstSafetyDeposit: '1000000',
+    nonce: BigInt(`0x${randomBytes(6).toString('hex')}`).toString(),
+    salt: '7',
+    expiry: now + 3600,
+  };
+  const signature = await signOrder(privateKeyToAccount(evm.accounts.maker.privateKey), await api.typedData(), order);
+  const { orderHash } = await api.submit(order, signature);
+  return { orderHash, secret, order, signature };
+}
+
+/** The resolver's destination escrow on Cardano, with deadlines from the source escrow's real deployedAt. */
+async function lockDestination(orderHash: Hex, order: WireOrder, fill: SrcFill, amount: bigint, over: { deployedAt?: number } = {}) {
+  const base = BigInt((over.deployedAt ?? fill.deployedAt) * 1000);
+  const datum = encodeEscrowDatum({
+    orderHash: orderHash.slice(2),
+    hashlock: order.hashlock.slice(2),
+    maker: ada.accounts[2]!.paymentKeyHash,
+    taker: resolverAda.paymentKeyHash,
+    withdrawTo: order.receiver,
+    cancelTo: resolverAda.address.toBech32(),
+    asset: { policyId: '', assetName: '' },
+    amount,
+    safetyDeposit: BigInt(order.dstSafetyDeposit),
+    withdrawalAt: base + BigInt(order.timelocks.dstWithdrawal * 1000),
+    publicWithdrawalAt: base + BigInt(order.timelocks.dstPublicWithdrawal * 1000),
+    cancellationAt: base + BigInt(order.timelocks.dstCancellation * 1000),
+    publicCancellationAt: null,
+  });
+  const builder = (await resolverAda.newTx()).lockLovelace(
+    escrowScript.address(0),
+    amount + BigInt(order.dstSafetyDeposit),
+    Core.Datum.newInlineData(datum),
+  );
+  return resolverAda.buildSignSubmit(builder);
+}
+
+async function statusOf(orderHash: string): Promise<string> {
+  return (await api.order(orderHash)).status;
+}
+
+describe('relayer on real local chains', () => {
+  it('verifies a real fill on both chains, gates the secret, and records the withdrawal', { timeout: 240_000 }, async () => {
+    const { orderHash, secret, order, signature } = await makeOrder();
+    const price = BigInt((await api.order(orderHash)).currentAmount as string);
+
+    // Revealing before the escrows exist is refused and changes nothing.
+    await expect(api.revealSecret(orderHash, secret)).rejects.toMatchObject({ status: 409 });
+
+    const fill = await resolverEvm.fill(order, signature, price);
+    await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 250 }).toBe('src_escrowed');
+
+    await lockDestination(orderHash, order, fill, price);
+    await expect.poll(() => statusOf(orderHash), { timeout: 90_000, interval: 250 }).toBe('ready_for_secret');
+
+    const ready = await api.readyForSecret(evm.accounts.maker.address);
+    expect(ready.items.map((i) => i.orderHash)).toContain(orderHash);
+
+    await expect(api.revealSecret(orderHash, `0x${'00'.repeat(32)}`)).rejects.toMatchObject({ status: 400, code: 'INVALID_SECRET' });
+    await api.revealSecret(orderHash, secret);
+    expect(await statusOf(orderHash)).toBe('secret_revealed');
+
+    // The resolver takes the maker's tokens with the secret; the monitor records the withdrawal.
+    await resolverEvm.withdraw(fill, secret);
+    await expect
+      .poll(async () => (await api.escrows({ orderHash })).items.find((e) => e.side === 'src')?.status, { timeout: 60_000, interval: 250 })
+      .toBe('withdrawn');
+    const timeline = (await api.order(orderHash)).timeline!.map((t) => t.toStatus);
+    expect(timeline).toEqual(['active', 'src_escrowed', 'escrowed', 'ready_for_secret', 'secret_revealed']);
+  });
+
+  it('never asks for the secret when the destination escrow holds less than promised', { timeout: 240_000 }, async () => {
+    const { orderHash, secret, order, signature } = await makeOrder();
+    const price = BigInt((await api.order(orderHash)).currentAmount as string);
+    const fill = await resolverEvm.fill(order, signature, price);
+    await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 250 }).toBe('src_escrowed');
+
+    await lockDestination(orderHash, order, fill, price - 1n);
+    // Give both monitors time to see and finalize it: the order must stay src_escrowed.
+    const tipAfterLock = ada.tip().height;
+    await expect.poll(() => ada.tip().height, { timeout: 60_000, interval: 250 }).toBeGreaterThan(tipAfterLock + 3);
+    await expect
+      .poll(async () => (await api.escrows({ orderHash })).items.some((e) => e.side === 'dst'), { timeout: 60_000, interval: 250 })
+      .toBe(true);
+    expect(await statusOf(orderHash)).toBe('src_escrowed');
+    const err = await api.revealSecret(orderHash, secret).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RelayerApiError);
+    expect((err as RelayerApiError).status).toBe(409);
+  });
+
+  it('never asks for the secret when the destination deadlines are later than the source allows', { timeout: 240_000 }, async () => {
+    const { orderHash, order, signature } = await makeOrder();
+    const price = BigInt((await api.order(orderHash)).currentAmount as string);
+    const fill = await resolverEvm.fill(order, signature, price);
+    await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 250 }).toBe('src_escrowed');
+    await lockDestination(orderHash, order, fill, price, { deployedAt: fill.deployedAt + 10 });
+    const tipAfterLock = ada.tip().height;
+    await expect.poll(() => ada.tip().height, { timeout: 60_000, interval: 250 }).toBeGreaterThan(tipAfterLock + 3);
+    await expect
+      .poll(async () => (await api.escrows({ orderHash })).items.some((e) => e.side === 'dst'), { timeout: 60_000, interval: 250 })
+      .toBe(true);
+    expect(await statusOf(orderHash)).toBe('src_escrowed');
+  });
+});
