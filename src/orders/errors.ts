@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   INSUFFICIENT_ALLOWANCE: { status: 422, meaning: 'the maker has not approved the escrow factory for makingAmount' },
   RATE_LIMITED: { status: 429, meaning: 'too many requests; retry after the Retry-After seconds' },
   NOT_READY: { status: 503, meaning: 'a required dependency is down' },
+  FUNDS_CHECK_UNAVAILABLE: { status: 503, meaning: 'the source chain did not answer the maker balance/allowance check; retry' },
   INTERNAL_ERROR: { status: 500, meaning: 'an unexpected error (logged with the request id)' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

@@ -9,6 +9,7 @@ import type { Bus, TopicMessages } from '../bus/types.js';
 import { auctionAmount } from '../domain/auction.js';
 import { orderHash as eip712OrderHash } from '../domain/eip712.js';
 import { isSecretFor } from '../domain/hashlock.js';
+import { DomainError } from '../domain/issues.js';
 import { orderFromWire, orderToWire, type Hex, type Order, type WireOrder } from '../domain/order.js';
 import { cancelDigest, recoverDigestSigner, recoverOrderSigner } from '../domain/signature.js';
 import { allowedFrom, nextStatus, type OrderEvent } from '../domain/state-machine.js';
@@ -108,7 +109,14 @@ export class OrderService {
       throw new RelayerError(first.code, 400, `${first.field}: ${first.message}`, { issues });
     }
     const { chainId, factory } = this.evmDomainOf(order);
-    const hash = eip712OrderHash(order, chainId, factory);
+    let hash: Hex;
+    try {
+      hash = eip712OrderHash(order, chainId, factory);
+    } catch (err) {
+      // validateOrder admits only encodable orders; this is a guard, not a path clients take.
+      if (err instanceof DomainError) throw new RelayerError('VALIDATION_ERROR', 400, `order cannot be EIP-712 encoded: ${err.message}`);
+      throw err;
+    }
     const signer = recoverOrderSigner(order, input.signature, chainId, factory, hash);
     if (signer === null) {
       throw new RelayerError('INVALID_SIGNATURE', 400, 'the signature is malformed or non-canonical and recovers no address');
@@ -121,7 +129,14 @@ export class OrderService {
       );
     }
     if (this.deps.makerFunds) {
-      const funds = await this.deps.makerFunds.check(order);
+      let funds: Awaited<ReturnType<MakerFundsCheck['check']>>;
+      try {
+        funds = await this.deps.makerFunds.check(order);
+      } catch (err) {
+        // The chain is unreachable: a retryable refusal, never an order accepted unchecked.
+        this.deps.logger.warn({ err }, 'maker funds check failed');
+        throw new RelayerError('FUNDS_CHECK_UNAVAILABLE', 503, 'could not check the maker balance and allowance on the source chain; retry later');
+      }
       if (!funds.ok) throw new RelayerError(funds.code, 422, funds.message);
     }
     const inserted = await repo.insert({

@@ -107,6 +107,24 @@ describe('callers other than HTTP', () => {
   });
 });
 
+describe('an unreachable source chain', () => {
+  it('makes intake a retryable 503 FUNDS_CHECK_UNAVAILABLE, never an unchecked accept', async () => {
+    const svc = service({
+      makerFunds: {
+        check: async () => {
+          throw new Error('ECONNREFUSED 127.0.0.1:8545');
+        },
+      },
+    });
+    const order = makeOrder(maker, clock.now);
+    const before = await rows();
+    const err = await svc.submit({ order: orderToWire(order), signature: await signOrder(maker, order) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FUNDS_CHECK_UNAVAILABLE', httpStatus: 503 });
+    expect(String((err as Error).message)).not.toContain('ECONNREFUSED');
+    expect(await rows()).toBe(before);
+  });
+});
+
 describe('bus failures after the commit', () => {
   it('do not turn an accepted order into an error: the store has it', async () => {
     const broken: Bus = {

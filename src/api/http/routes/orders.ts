@@ -50,9 +50,9 @@ export function registerOrderRoutes(app: HttpApp, deps: { orders: OrderService; 
           'EVM-source: `{ order, signature }` (EIP-712, see /api/orders/typed-data). Cardano-source `{ order, lockedOutput }` is answered UNSUPPORTED_CHAIN_PAIR for now. ' +
           'Codes: VALIDATION_ERROR, UNKNOWN_FIELD, MALFORMED_JSON, INVALID_AMOUNT, INVALID_ADDRESS, INVALID_ASSET, INVALID_HASHLOCK, INVALID_AUCTION, ' +
           'INVALID_TIMELOCKS, INVALID_FIELD, ORDER_EXPIRED, EXPIRY_TOO_FAR, UNSUPPORTED_CHAIN_PAIR, INVALID_SIGNATURE, SIGNATURE_MISMATCH (400); ' +
-          'DUPLICATE_ORDER (409); BODY_TOO_LARGE (413); UNSUPPORTED_MEDIA_TYPE (415); INSUFFICIENT_BALANCE, INSUFFICIENT_ALLOWANCE (422); RATE_LIMITED (429).',
+          'DUPLICATE_ORDER (409); BODY_TOO_LARGE (413); UNSUPPORTED_MEDIA_TYPE (415); INSUFFICIENT_BALANCE, INSUFFICIENT_ALLOWANCE (422); RATE_LIMITED (429); FUNDS_CHECK_UNAVAILABLE (503).',
         body: SubmitBodySchema,
-        response: { 201: SubmitResultSchema, ...errorResponses(400, 409, 413, 415, 422, 429) },
+        response: { 201: SubmitResultSchema, ...errorResponses(400, 409, 413, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
