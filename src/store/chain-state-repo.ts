@@ -37,47 +37,10 @@ export class ChainStateRepository implements ChainStateStore {
     }
     return this.db.transaction().execute(async (trx) => {
       await lockWriters(trx);
-      const observed: ChainEventUpdate[] = [];
-      for (const event of batch.observed ?? []) {
-        // New ids are inserted; an id reverted by a rollback and mined again comes back as
-        // observed (with its new block); an id already observed or final is ignored.
-        const changed = await trx
-          .insertInto('chain_events')
-          .values({
-            id: event.id,
-            chain,
-            type: event.type,
-            // lower-cased like orders.order_hash, so the two join and filter by plain equality
-            order_hash: 'orderHash' in event && event.orderHash ? event.orderHash.toLowerCase() : null,
-            block_number: numeric(event.blockNumber),
-            block_hash: event.blockHash,
-            status: 'observed',
-            event: taggedJson(event),
-          })
-          .onConflict((oc) =>
-            oc.column('id').doUpdateSet({
-              status: 'observed',
-              seq: SEQ,
-              block_number: (eb) => eb.ref('excluded.block_number'),
-              block_hash: (eb) => eb.ref('excluded.block_hash'),
-              event: (eb) => eb.ref('excluded.event'),
-              updated_at: sql`now()`,
-            }).where('chain_events.status', '=', 'reverted'),
-          )
-          .returning('id')
-          .executeTakeFirst();
-        if (changed) observed.push({ status: 'observed', event });
-      }
-
+      const observed = await insertObserved(trx, chain, batch.observed ?? []);
       const finalized = await this.#setStatus(trx, chain, batch.finalized ?? [], 'observed', 'final');
 
-      for (const b of batch.blocks ?? []) {
-        await trx
-          .insertInto('chain_blocks')
-          .values({ chain, height: numeric(b.height), hash: b.hash, slot: slotOf(b) })
-          .onConflict((oc) => oc.columns(['chain', 'height']).doUpdateSet({ hash: b.hash, slot: slotOf(b) }))
-          .execute();
-      }
+      await insertBlocks(trx, chain, batch.blocks ?? []);
       await setCursor(trx, chain, batch.cursor);
 
       // Chain order: by block; within a block, new observations before finalities.
@@ -204,6 +167,68 @@ export class ChainStateRepository implements ChainStateStore {
       .map((r) => ({ seq: toBigInt(r.seq), event: fromTagged<ChainEvent>(r.event) }))
       .sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
       .map(({ event }) => ({ status: to, event }));
+  }
+}
+
+/** Rows per INSERT statement: well inside Postgres's 65,535 bind parameters. */
+const INSERT_CHUNK = 500;
+
+/**
+ * Inserts new events in multi-row statements (one round trip per chunk, not per event). An id
+ * already stored is ignored unless a rollback reverted it: mined again, it comes back as observed
+ * with its new block. Returns the updates that changed something, in input order.
+ */
+async function insertObserved(trx: Transaction<DB>, chain: string, events: readonly ChainEvent[]): Promise<ChainEventUpdate[]> {
+  // One statement may not touch a row twice: keep the first sighting of an id.
+  const seen = new Set<string>();
+  const unique = events.filter((e) => !seen.has(e.id) && seen.add(e.id));
+  const changedIds = new Set<string>();
+  for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
+    const rows = unique.slice(i, i + INSERT_CHUNK).map((event) => ({
+      id: event.id,
+      chain,
+      type: event.type,
+      // lower-cased like orders.order_hash, so the two join and filter by plain equality
+      order_hash: 'orderHash' in event && event.orderHash ? event.orderHash.toLowerCase() : null,
+      block_number: numeric(event.blockNumber),
+      block_hash: event.blockHash,
+      status: 'observed',
+      event: taggedJson(event),
+    }));
+    const changed = await trx
+      .insertInto('chain_events')
+      .values(rows)
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet({
+            status: 'observed',
+            seq: SEQ,
+            block_number: (eb) => eb.ref('excluded.block_number'),
+            block_hash: (eb) => eb.ref('excluded.block_hash'),
+            event: (eb) => eb.ref('excluded.event'),
+            updated_at: sql`now()`,
+          })
+          .where('chain_events.status', '=', 'reverted'),
+      )
+      .returning('id')
+      .execute();
+    for (const r of changed) changedIds.add(r.id);
+  }
+  return unique.filter((e) => changedIds.has(e.id)).map((event) => ({ status: 'observed' as const, event }));
+}
+
+async function insertBlocks(trx: Transaction<DB>, chain: string, blocks: readonly BlockRef[]): Promise<void> {
+  // The last report of a height wins, as with one upsert per block.
+  const unique = [...new Map(blocks.map((b) => [b.height, b] as const)).values()];
+  for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('chain_blocks')
+      .values(unique.slice(i, i + INSERT_CHUNK).map((b) => ({ chain, height: numeric(b.height), hash: b.hash, slot: slotOf(b) })))
+      .onConflict((oc) =>
+        oc.columns(['chain', 'height']).doUpdateSet({ hash: (eb) => eb.ref('excluded.hash'), slot: (eb) => eb.ref('excluded.slot') }),
+      )
+      .execute();
   }
 }
 
