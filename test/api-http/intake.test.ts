@@ -42,10 +42,11 @@ describe('POST /api/orders: the happy path', () => {
   it('accepts a signed order, returns its EIP-712 hash, stores it active and announces it after the commit', async () => {
     const order = makeOrder(maker, h.clock.now);
     const seen: TopicMessages['orders'][] = [];
-    let storedWhenPublished: unknown = 'not published';
+    // Read the store from inside the subscriber: the order must already be committed.
+    let storedWhenPublished: Promise<string | undefined> = Promise.resolve('not published');
     const off = h.bus.subscribe('orders', (m) => {
       seen.push(m);
-      void h.repo.get(m.data.orderHash as `0x${string}`).then((s) => (storedWhenPublished = s?.status));
+      storedWhenPublished = h.repo.get(m.data.orderHash as `0x${string}`).then((s) => s?.status);
     });
     const before = await h.counts();
     const res = await post(await submission(maker, order));
@@ -56,8 +57,7 @@ describe('POST /api/orders: the happy path', () => {
     expect(await h.counts()).toEqual({ orders: before.orders + 1, events: before.events + 1 });
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ kind: 'created', data: { orderHash: expectedHash, status: 'active', maker: maker.address } });
-    await new Promise((r) => setImmediate(r));
-    expect(storedWhenPublished).toBe('active');
+    expect(await storedWhenPublished).toBe('active');
 
     const got = await h.app.inject({ method: 'GET', url: `/api/orders/${expectedHash}` });
     expect(got.statusCode).toBe(200);
