@@ -122,6 +122,8 @@ describe('OgmiosProvider on the devnet', () => {
   it('says clearly what Ogmios alone cannot do', async () => {
     await expect(provider.getUnspentOutputByNFT(Core.AssetId('a1'.repeat(28)))).rejects.toBeInstanceOf(OgmiosProviderError);
     await expect(provider.resolveDatum(Core.DatumHash('00'.repeat(32)))).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    // An unknown transaction is reported unconfirmed (timeout 0: a single look).
+    expect(await provider.awaitTransactionConfirmation(Core.TransactionId('ee'.repeat(32)), 0)).toBe(false);
   });
 });
 
@@ -145,6 +147,20 @@ describe('escrow builders on the devnet', () => {
     expect(await provider.awaitTransactionConfirmation(Core.TransactionId(res.txId), 5_000)).toBe(true);
     expect((await lovelaceAt(receiver.address)) - receiverBefore).toBe(t.amount);
     await expect(loadEscrow({ provider, networkId: 0 }, escrow)).rejects.toMatchObject({ code: 'ESCROW_NOT_FOUND' });
+  });
+
+  it('a second withdraw of an escrow already being withdrawn is refused by the node, not paid twice', async () => {
+    const t = terms();
+    const escrow = await lock(t);
+    await goTo(t.withdrawalAt);
+    const first = await withdraw({ ...ctx(taker), submit: false }, { escrow, secret: SECRET });
+    await provider.postTransactionToChain(first.tx); // pending in the mempool; the tip still shows the escrow
+    const receiverBefore = await lovelaceAt(receiver.address);
+    // The devnet evaluates against tip + mempool, so the node's evaluation already refuses it
+    // (BUILD_FAILED); a node evaluating at the tip would refuse the submission (SUBMIT_FAILED).
+    await expect(withdraw(ctx(taker), { escrow, secret: SECRET })).rejects.toMatchObject({ code: 'BUILD_FAILED' });
+    await devnet.produceBlock();
+    expect((await lovelaceAt(receiver.address)) - receiverBefore).toBe(t.amount);
   });
 
   it('public withdraw by a third party from publicWithdrawalAt', async () => {

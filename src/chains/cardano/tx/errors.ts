@@ -9,6 +9,7 @@ export type CardanoTxErrorCode =
   | 'NO_PUBLIC_CANCELLATION' // PublicCancel on an escrow without publicCancellationAt (destination side)
   | 'NOT_TAKER' // Withdraw/Cancel need the taker's key, the signer is someone else
   | 'BELOW_MIN_UTXO' // the escrow output would not carry the ledger's minimum lovelace
+  | 'BUILD_FAILED' // coin selection or script evaluation (through the provider) failed; nothing was submitted
   | 'SUBMIT_FAILED'; // the node (Ogmios) refused the transaction
 
 export class CardanoTxError extends Error {

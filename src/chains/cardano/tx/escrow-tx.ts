@@ -65,7 +65,14 @@ export async function fundedBuilder(ctx: EscrowTxContext, exclude: OutRef[] = []
 }
 
 async function finish(ctx: EscrowTxContext, builder: TxBuilder): Promise<EscrowTxResult> {
-  const tx = await ctx.signer.sign(await builder.complete());
+  let unsigned: Core.Transaction;
+  try {
+    unsigned = await builder.complete();
+  } catch (err) {
+    // Coin selection, or the node's script evaluation (e.g. an input already spent in the mempool).
+    throw new CardanoTxError('BUILD_FAILED', `the transaction could not be built: ${(err as Error).message}`, err);
+  }
+  const tx = await ctx.signer.sign(unsigned);
   if (ctx.submit ?? true) {
     try {
       await ctx.provider.postTransactionToChain(tx);
