@@ -171,7 +171,7 @@ export function registerOrderRoutes(app: HttpApp, deps: { orders: OrderService; 
       schema: {
         tags: ['orders'],
         summary: 'The maker reveals the secret (only in ready_for_secret, only if keccak256(secret) = hashlock)',
-        description: 'Codes: INVALID_SECRET (400), ORDER_NOT_FOUND (404), INVALID_STATUS (409).',
+        description: 'Codes: INVALID_SECRET (400), ORDER_NOT_FOUND (404), INVALID_STATUS, ESCROWS_NOT_READY, SECRET_WINDOW_CLOSED (409).',
         params: OrderHashParamsSchema,
         body: SecretBodySchema,
         response: { 200: StatusChangeSchema, ...errorResponses(400, 404, 409, 413, 415, 429) },
