@@ -181,7 +181,7 @@ export async function loadEscrow(
 async function chainNow(ctx: EscrowTxContext, opts: SpendOptions): Promise<number> {
   if (opts.now !== undefined) return opts.now;
   const tip = await (ctx.provider as Partial<{ getNetworkTip(): Promise<{ slot: number }> }>).getNetworkTip?.();
-  if (!tip) throw new CardanoTxError('WINDOW_NOT_OPEN', 'no `now` given and the provider cannot tell the chain tip');
+  if (!tip) throw new CardanoTxError('BUILD_FAILED', 'no `now` given and the provider cannot report the chain tip');
   return slotToMs(ctx.clock, tip.slot);
 }
 
