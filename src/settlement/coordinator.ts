@@ -96,10 +96,19 @@ export class SettlementCoordinator {
     }
   }
 
-  /** Re-evaluates orders that time can move. */
+  /**
+   * Re-evaluates orders that time can move, and re-announces every secret still waiting for its
+   * withdrawals: `secret_shared` is at-least-once, so a relayer that crashed between storing a
+   * secret and publishing it, or a resolver that was disconnected, still gets it.
+   */
   async sweep(): Promise<void> {
     const hashes = await this.deps.store.ordersToSweep(this.deps.clock(), 1_000);
-    for (const hash of hashes) await this.settleOrder(hash);
+    for (const hash of hashes) {
+      const stored = await this.settleOrder(hash);
+      if (stored?.status === 'secret_revealed' && stored.secret) {
+        await this.deps.bus.publish('secrets', { orderHash: stored.orderHash, maker: stored.order.maker, secret: stored.secret });
+      }
+    }
   }
 
   /** Applies reconcile steps to one order until none is left. */

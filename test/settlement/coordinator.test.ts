@@ -252,3 +252,30 @@ describe('settlement coordinator on Postgres', () => {
     expect((await orders.get(hash))!.status).toBe('expired');
   });
 });
+
+describe('secret re-announcement', () => {
+  it('the sweep re-publishes the secret of an order still waiting for its withdrawals', async () => {
+    const secret = `0x${'47'.repeat(32)}` as Hex;
+    const { hash, order } = newOrder(secret);
+    await insert(hash, order);
+    const src = srcEscrow(hash, order);
+    const dst = dstEscrow(hash, order);
+    for (const e of [src, dst]) {
+      await observe(e);
+      await finalize(e);
+    }
+    const bus = new InProcessBus();
+    const shared: TopicMessages['secrets'][] = [];
+    bus.subscribe('secrets', (m) => shared.push(m));
+    const c = coordinator(bus);
+    now = DEPLOYED + 40;
+    await c.drain();
+    await c.sweep();
+    expect(shared.filter((m) => m.orderHash === hash)).toEqual([]);
+
+    expect(await orders.transition(hash, ['ready_for_secret'], 'secret_revealed', { type: 'secret_revealed' }, { secret })).not.toBeNull();
+    await c.sweep();
+    await c.sweep();
+    expect(shared.filter((m) => m.orderHash === hash).map((m) => m.secret)).toEqual([secret, secret]);
+  });
+});
