@@ -19,6 +19,7 @@ import {
 } from '../../src/chains/cardano/escrow-datum.js';
 import { scanCreated, type OgmiosTx } from '../../src/chains/cardano/decode.js';
 import { decodePlutusData, PlutusCborError } from '../../src/chains/cardano/plutus-cbor.js';
+import * as builders from '../../src/chains/cardano/tx/escrow-datum.js';
 
 const hexOf = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b).toString('hex'));
 const cred = fc.record({ type: fc.constantFrom('key' as const, 'script' as const), hash: hexOf(28) });
@@ -123,6 +124,39 @@ describe('escrow datum codec', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('agreement with the tx builders\' codec (written in parallel to the same layout)', () => {
+  it('decodes what the builders encode, and the builders decode what this codec encodes', () => {
+    fc.assert(
+      fc.property(datumArb, fc.constantFrom(0 as const, 1 as const), (raw, net) => {
+        // The builders also refuse datums a resolver should never create: amount > 0, ordered times.
+        const t = [raw.withdrawalAt, raw.publicWithdrawalAt, raw.cancellationAt].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        const d: EscrowDatum = {
+          ...raw,
+          amount: raw.amount + 1n,
+          withdrawalAt: t[0]!,
+          publicWithdrawalAt: t[1]!,
+          cancellationAt: t[2]! + 1n,
+          publicCancellationAt: raw.publicCancellationAt === null ? null : t[2]! + 1n + raw.publicCancellationAt,
+        };
+        const theirs: builders.EscrowDatum = {
+          ...d,
+          withdrawTo: plutusAddressToBech32(d.withdrawTo, net),
+          cancelTo: plutusAddressToBech32(d.cancelTo, net),
+        };
+        expect(decodeEscrowDatum(builders.encodeEscrowDatum(theirs).toCbor())).toEqual(d);
+        const back = builders.decodeEscrowDatum(Core.PlutusData.fromCbor(Core.HexBlob(encodeEscrowDatum(d))), net);
+        expect(back).toEqual(theirs);
+      }),
+      { numRuns: 50 },
+    );
+    const secret = '5a'.repeat(32);
+    expect(decodeEscrowRedeemer(builders.encodeRedeemer('Withdraw', secret).toCbor())).toEqual({ action: 'withdraw', secret });
+    expect(decodeEscrowRedeemer(builders.encodeRedeemer('PublicCancel').toCbor())).toEqual({ action: 'publicCancel' });
+    const input = new Core.TransactionInput(Core.TransactionId('ab'.repeat(32)), 2n);
+    expect(decodeOutRefDatum(builders.payoutTag(input).toCbor())).toEqual({ txId: 'ab'.repeat(32), index: 2 });
   });
 });
 
