@@ -173,6 +173,15 @@ export class DevnetChain extends EventEmitter {
         unknownOutputReferences: unknown.map(outputReference),
       });
     }
+    if (!tx.witnessSet().vkeys()?.size()) {
+      // The emulator crashes on a witness set without vkeys; a node reports the missing signers.
+      const needed = new Set<string>(body.requiredSigners()?.values().map((h) => h.value()) ?? []);
+      for (const i of [...inputs, ...(body.collateral()?.values() ?? [])]) {
+        const pay = this.emulator.getOutput(i)?.address().getProps().paymentPart;
+        if (pay?.type === Core.CredentialType.KeyHash) needed.add(pay.hash);
+      }
+      if (needed.size) throw new RpcFailure(3101, 'Missing signatories.', { missingSignatories: [...needed] });
+    }
     const consumed: TxDiff['consumed'] = inputs.map((i) => [
       inputKey(i),
       new Core.TransactionUnspentOutput(i, this.emulator.getOutput(i)!),

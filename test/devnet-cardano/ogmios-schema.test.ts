@@ -195,6 +195,19 @@ describe('Cardano devnet: Ogmios v6.14 schema conformance', () => {
       await expect(tx.submitTransaction(wallet.sign(spendFail).toCbor())).rejects.toMatchObject({ code: 3010 });
       await devnet.produceBlock();
 
+      // Unsigned → 3101 (missing signatories); evaluating a spend of an unknown output → 3004.
+      const unsigned = await (await wallet.newTx()).payLovelace(Core.Address.fromBech32(devnet.accounts[2]!.address), 2_000_000n).complete();
+      await expect(tx.submitTransaction(unsigned.toCbor())).rejects.toMatchObject({
+        code: 3101,
+        data: { missingSignatories: [wallet.paymentKeyHash] },
+      });
+      await expect(tx.evaluateTransaction(spendOk.toCbor())).rejects.toMatchObject({ code: 3004 }); // its script input is spent now
+
+      // Mempool queries before acquiring → 4000; a frame that is not JSON → -32700.
+      await expect(mempool.nextTransaction()).rejects.toMatchObject({ code: 4000 });
+      context.socket.send('{not json');
+      await until(() => replies.find((r) => (r.error as { code?: number } | undefined)?.code === -32700));
+
       expectAllValidExceptSubmit3010(replies);
       expect(kinds(replies)).toEqual(
         new Set([
@@ -203,13 +216,17 @@ describe('Cardano devnet: Ogmios v6.14 schema conformance', () => {
           'submitTransaction!3118',
           'submitTransaction!-32602',
           'submitTransaction!3010',
+          'submitTransaction!3101',
           'evaluateTransaction',
           'evaluateTransaction!3010',
+          'evaluateTransaction!3004',
           'acquireMempool',
           'hasTransaction',
           'nextTransaction',
+          'nextTransaction!4000',
           'releaseMempool',
           'queryLedgerState/utxo',
+          'rpc!-32700',
         ]),
       );
     } finally {
