@@ -190,12 +190,15 @@ describe('Cardano escrow monitor', () => {
   });
 
   it('loses nothing when the socket is killed or the devnet restarts on the same port', async () => {
-    const m = monitor();
+    const registry = new Registry();
+    const m = monitor({ registry });
     await m.start();
     await caughtUp(m);
 
     devnet.dropConnections(); // every client socket, the wallet's too
-    await until(() => !m.status().connected);
+    // (it may reconnect before a poll could see it down: count the ended sessions instead)
+    const reconnects = async () => (await registry.getSingleMetric('cardano_monitor_reconnects_total')!.get()).values[0]?.value ?? 0;
+    await until(async () => (await reconnects()) >= 1);
     await wallet.close();
     wallet = await DevnetWallet.connect(devnet, devnet.accounts[0]!);
     const a = await lockEscrow(wallet, escrowDatum(devnet, { hashlock: newSecret().hashlock }));
