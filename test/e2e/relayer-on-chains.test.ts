@@ -74,7 +74,7 @@ afterAll(async () => {
   await Promise.all([evm?.stop(), ada?.stop()]);
 });
 
-async function makeOrder(): Promise<{ orderHash: Hex; secret: Hex; order: WireOrder; signature: Hex }> {
+async function makeOrder(timelocks: WireOrder['timelocks'] = TIMELOCKS): Promise<{ orderHash: Hex; secret: Hex; order: WireOrder; signature: Hex }> {
   const secret = `0x${randomBytes(32).toString('hex')}` as Hex;
   const now = Math.floor(Date.now() / 1000);
   const order: WireOrder = {
@@ -87,7 +87,7 @@ async function makeOrder(): Promise<{ orderHash: Hex; secret: Hex; order: WireOr
     takerAsset: 'lovelace',
     auction: { startTime: now - 5, duration: 120, startAmount: '6000000', endAmount: '5000000', points: [] },
     hashlock: keccak256(secret),
-    timelocks: TIMELOCKS,
+    timelocks,
     srcSafetyDeposit: '1000',
     dstSafetyDeposit: '1000000',
     nonce: BigInt(`0x${randomBytes(6).toString('hex')}`).toString(),
@@ -190,5 +190,30 @@ describe('relayer on real local chains', () => {
       .poll(async () => (await api.escrows({ orderHash })).items.some((e) => e.side === 'dst'), { timeout: 60_000, interval: 250 })
       .toBe(true);
     expect(await statusOf(orderHash)).toBe('src_escrowed');
+  });
+
+  it('a resolver that never funds the destination: invalid fill, then a public cancel refunds the maker', { timeout: 240_000 }, async () => {
+    const short = { srcWithdrawal: 2, srcPublicWithdrawal: 4, srcCancellation: 14, srcPublicCancellation: 18, dstWithdrawal: 2, dstPublicWithdrawal: 4, dstCancellation: 10 };
+    const { orderHash, order, signature } = await makeOrder(short);
+    const balance = () =>
+      createPublicClient({ transport: http(evm.rpcUrl) }).readContract({ address: evm.token, abi: testTokenAbi, functionName: 'balanceOf', args: [evm.accounts.maker.address] });
+    const before = await balance();
+    const price = BigInt((await api.order(orderHash)).currentAmount as string);
+    const fill = await resolverEvm.fill(order, signature, price);
+    expect(await balance()).toBe(before - BigInt(order.makingAmount));
+
+    // No destination escrow ever comes: once its window passes, the fill is invalid.
+    await expect.poll(() => statusOf(orderHash), { timeout: 90_000, interval: 250 }).toBe('invalid_fill');
+    const invalid = (await api.order(orderHash)).timeline!.at(-1)!;
+    expect(invalid.type).toBe('dst_escrow_invalid');
+
+    // After the public cancellation opens, anyone returns the maker's funds and earns the deposit.
+    const stranger = new EvmSourceChain({ rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.otherResolver.privateKey });
+    await expect.poll(() => stranger.now(), { timeout: 60_000, interval: 250 }).toBeGreaterThanOrEqual(fill.deployedAt + short.srcPublicCancellation);
+    await stranger.publicCancel(fill);
+    expect(await balance()).toBe(before);
+    await expect.poll(() => statusOf(orderHash), { timeout: 90_000, interval: 250 }).toBe('refunded');
+    const statuses = (await api.order(orderHash)).timeline!.map((t) => t.toStatus);
+    expect(statuses).toEqual(['active', 'src_escrowed', 'invalid_fill', 'refunding', 'refunded']);
   });
 });
