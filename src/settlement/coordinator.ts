@@ -62,8 +62,11 @@ export class SettlementCoordinator {
     this.running = true;
     this.unsubscribe = this.deps.bus.subscribe('chain', () => this.wake());
     this.pollTimer = setInterval(() => this.wake(), this.deps.pollMs ?? 1_000);
-    this.sweepTimer = setInterval(() => void this.runExclusive(() => this.sweep()), this.deps.sweepMs ?? 5_000);
+    this.sweepTimer = setInterval(() => void this.runExclusive(() => this.sweep()), this.deps.sweepMs ?? 2_000);
+    // Catch up at once after a (re)start: stored changes first, then everything time has moved
+    // and every secret whose announcement a crash may have cut off.
     this.wake();
+    void this.runExclusive(() => this.sweep());
     await this.pass;
   }
 

@@ -174,7 +174,15 @@ describe('relayer killed with SIGKILL during a swap', () => {
       relayerProc = spawnRelayer();
       await waitReady();
     }
-    const final = await finished;
+    const final = await finished.catch(async (err: unknown) => {
+      // Say where it stuck: the relayer's view and the resolver's.
+      const view = await new RelayerClient(relayerUrl).order(record.orderHash).catch(() => null);
+      const job = resolver.job(record.orderHash);
+      throw new Error(
+        `${(err as Error).message}; after ${kills} kills the order is ${view?.status} ` +
+          `(timeline ${view?.timeline?.map((t) => t.toStatus).join(' → ')}), resolver job ${job?.state} ${job?.error ?? ''}`,
+      );
+    });
     await resolver.waitFor(record.orderHash, ['done'], 60_000);
     await resolver.stop();
 
