@@ -16,10 +16,8 @@ import { EscrowRepository } from '../../src/store/escrows-repo.js';
 import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { SettlementRepository } from '../../src/store/settlement-repo.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
+import { DEPLOYED, RECEIVER, testOrder } from './fixtures.js';
 
-const T0 = 1_800_000_000;
-const DEPLOYED = T0 + 100;
-const RECEIVER = 'addr_test1vpu5vlrf4xkxv2qpwngf6cjhtw542ayty80v8dyr49rf5eg0yu80w';
 const EVM = '31337';
 const ADA = 'cardano:devnet';
 
@@ -45,31 +43,7 @@ let seq = 0;
 function newOrder(secret: Hex): { hash: Hex; order: Order } {
   seq++;
   const hash = `0x${seq.toString(16).padStart(64, '0')}` as Hex;
-  const order: Order = {
-    srcChain: EVM,
-    dstChain: ADA,
-    maker: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
-    receiver: RECEIVER,
-    makerAsset: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-    makingAmount: 10n ** 18n,
-    takerAsset: 'lovelace',
-    auction: { startTime: T0, duration: 600, startAmount: 5_000_000n, endAmount: 4_000_000n, points: [] },
-    hashlock: hashlockOf(secret),
-    timelocks: {
-      srcWithdrawal: 30,
-      srcPublicWithdrawal: 400,
-      srcCancellation: 900,
-      srcPublicCancellation: 1000,
-      dstWithdrawal: 30,
-      dstPublicWithdrawal: 300,
-      dstCancellation: 700,
-    },
-    srcSafetyDeposit: 1000n,
-    dstSafetyDeposit: 2_000_000n,
-    nonce: BigInt(seq),
-    salt: 1n,
-    expiry: T0 + 3600,
-  };
+  const order = testOrder({ hashlock: hashlockOf(secret), nonce: BigInt(seq), salt: 1n });
   return { hash, order };
 }
 

@@ -7,40 +7,13 @@ import type { OrderStatus } from '../../src/domain/status.js';
 import { dstDeadlines, srcDeadlines } from '../../src/domain/timelocks.js';
 import { buildEscrowView } from '../../src/settlement/escrow-view.js';
 import { nextStep, secretRelease, type SettlementPolicy, type Step } from '../../src/settlement/reconcile.js';
+import { DEPLOYED, RECEIVER, testOrder } from './fixtures.js';
 
 const SECRET = `0x${'11'.repeat(32)}` as Hex;
 const HASHLOCK = hashlockOf(SECRET);
 const ORDER_HASH = `0x${'ab'.repeat(32)}` as Hex;
-const RECEIVER = 'addr_test1vpu5vlrf4xkxv2qpwngf6cjhtw542ayty80v8dyr49rf5eg0yu80w';
-const T0 = 1_800_000_000;
-const DEPLOYED = T0 + 100;
 const policy: SettlementPolicy = { toleranceSeconds: 20, secretMarginSeconds: 60 };
-
-const order: Order = {
-  srcChain: '31337',
-  dstChain: 'cardano:devnet',
-  maker: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
-  receiver: RECEIVER,
-  makerAsset: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-  makingAmount: 10n ** 18n,
-  takerAsset: 'lovelace',
-  auction: { startTime: T0, duration: 600, startAmount: 5_000_000n, endAmount: 4_000_000n, points: [] },
-  hashlock: HASHLOCK,
-  timelocks: {
-    srcWithdrawal: 30,
-    srcPublicWithdrawal: 400,
-    srcCancellation: 900,
-    srcPublicCancellation: 1000,
-    dstWithdrawal: 30,
-    dstPublicWithdrawal: 300,
-    dstCancellation: 700,
-  },
-  srcSafetyDeposit: 1000n,
-  dstSafetyDeposit: 2_000_000n,
-  nonce: 1n,
-  salt: 2n,
-  expiry: T0 + 3600,
-};
+const order: Order = testOrder({ hashlock: HASHLOCK });
 
 let n = 0;
 function meta(chain: string, blockTime: number) {

@@ -18,10 +18,8 @@ import { EscrowRepository } from '../../src/store/escrows-repo.js';
 import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { SettlementRepository } from '../../src/store/settlement-repo.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
+import { DEPLOYED, RECEIVER, testOrder } from './fixtures.js';
 
-const T0 = 1_800_000_000;
-const DEPLOYED = T0 + 100;
-const RECEIVER = 'addr_test1vz2fxv2umyhttkxyxp8x0dlpdt3k6cwng5pxj3jhsydzerspjrlsz';
 const policy = { toleranceSeconds: 20, secretMarginSeconds: 60 };
 const logger = pino({ level: 'silent' });
 
@@ -44,23 +42,7 @@ let n = 0;
 function setup(secret: Hex) {
   n++;
   const hash = `0x${(0xabc000 + n).toString(16).padStart(64, '0')}` as Hex;
-  const order: Order = {
-    srcChain: '31337',
-    dstChain: 'cardano:devnet',
-    maker: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
-    receiver: RECEIVER,
-    makerAsset: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-    makingAmount: 10n ** 18n,
-    takerAsset: 'lovelace',
-    auction: { startTime: T0, duration: 600, startAmount: 5_000_000n, endAmount: 4_000_000n, points: [] },
-    hashlock: hashlockOf(secret),
-    timelocks: { srcWithdrawal: 30, srcPublicWithdrawal: 400, srcCancellation: 900, srcPublicCancellation: 1000, dstWithdrawal: 30, dstPublicWithdrawal: 300, dstCancellation: 700 },
-    srcSafetyDeposit: 0n,
-    dstSafetyDeposit: 0n,
-    nonce: BigInt(n),
-    salt: 1n,
-    expiry: T0 + 3600,
-  };
+  const order = testOrder({ hashlock: hashlockOf(secret), srcSafetyDeposit: 0n, dstSafetyDeposit: 0n, nonce: BigInt(n), salt: 1n });
   const meta = (chain: string, k: number) => ({ id: `${chain}:0xg${n}${k}:0`, chain, txHash: `0xg${n}${k}`, index: 0, blockNumber: BigInt(n * 10 + k), blockHash: `0xh${n}${k}`, blockTime: DEPLOYED });
   const src: EscrowCreatedEvent = {
     ...meta('31337', 1), type: 'escrow_created', side: 'src', escrow: `0x${n.toString(16).padStart(40, '3')}`, orderHash: hash, hashlock: order.hashlock,

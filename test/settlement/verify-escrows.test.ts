@@ -3,37 +3,12 @@ import type { EscrowCreatedEvent } from '../../src/chains/events.js';
 import type { Hex, Order } from '../../src/domain/order.js';
 import { dstDeadlines, srcDeadlines } from '../../src/domain/timelocks.js';
 import { verifyDstEscrow, verifySrcEscrow } from '../../src/settlement/verify-escrows.js';
+import { DEPLOYED, RECEIVER, testOrder } from './fixtures.js';
 
 const ORDER_HASH = `0x${'ab'.repeat(32)}` as Hex;
 const HASHLOCK = `0x${'cd'.repeat(32)}` as Hex;
-const RECEIVER = 'addr_test1vpu5vlrf4xkxv2qpwngf6cjhtw542ayty80v8dyr49rf5eg0yu80w';
-const DEPLOYED_AT = 1_800_000_100;
-
-const order: Order = {
-  srcChain: '31337',
-  dstChain: 'cardano:devnet',
-  maker: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
-  receiver: RECEIVER,
-  makerAsset: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-  makingAmount: 10n ** 18n,
-  takerAsset: 'lovelace',
-  auction: { startTime: 1_800_000_000, duration: 600, startAmount: 5_000_000n, endAmount: 4_000_000n, points: [] },
-  hashlock: HASHLOCK,
-  timelocks: {
-    srcWithdrawal: 10,
-    srcPublicWithdrawal: 400,
-    srcCancellation: 900,
-    srcPublicCancellation: 1000,
-    dstWithdrawal: 10,
-    dstPublicWithdrawal: 300,
-    dstCancellation: 700,
-  },
-  srcSafetyDeposit: 1000n,
-  dstSafetyDeposit: 2_000_000n,
-  nonce: 1n,
-  salt: 2n,
-  expiry: 1_800_003_600,
-};
+const DEPLOYED_AT = DEPLOYED;
+const order: Order = testOrder({ hashlock: HASHLOCK });
 
 // Auction price 100 s into a 600 s auction from 5 ADA to 4 ADA: 4 + ceil(1 * 500/600) ADA.
 const PRICE_AT_DEPLOY = 4_833_334n;
@@ -133,7 +108,7 @@ describe('verifyDstEscrow', () => {
 
   it.each([
     ['AMOUNT_TOO_LOW', { amount: PRICE_AT_DEPLOY - 1n }],
-    ['WRONG_RECEIVER', { maker: 'addr_test1vz0000000000000000000000000000000000000000000000000000' }],
+    ['WRONG_RECEIVER', { maker: 'addr_test1vpu5vlrf4xkxv2qpwngf6cjhtw542ayty80v8dyr49rf5eg0yu80w' }],
     ['HASHLOCK_MISMATCH', { hashlock: `0x${'ee'.repeat(32)}` as Hex }],
     ['ORDER_HASH_MISMATCH', { orderHash: `0x${'00'.repeat(32)}` as Hex }],
     ['WRONG_ASSET', { token: 'ff'.repeat(28) + '41' }],
