@@ -13,11 +13,7 @@ import { createOrder, follow } from '../cli/maker.js';
 import { testTokenAbi } from '../contracts/evm/artifacts.js';
 import { startCardanoDevnet } from '../devnet/cardano/index.js';
 import { startEvmDevnet } from '../devnet/evm/index.js';
-import { ResolverBot } from '../resolver/bot.js';
-import { CardanoDestinationChain } from '../resolver/cardano.js';
-import { EvmSourceChain } from '../resolver/evm.js';
-import { OgmiosProvider } from '../src/chains/cardano/ogmios-provider.js';
-import { Ed25519KeySigner, slotToMs } from '../src/chains/cardano/tx/index.js';
+import { createResolver } from '../resolver/setup.js';
 import { loadConfig } from '../src/config.js';
 import { startRelayer } from '../src/main.js';
 
@@ -60,31 +56,22 @@ async function main(): Promise<number> {
     });
     await publicClient.waitForTransactionReceipt({ hash: approve });
 
-    // The resolver: EVM source side and Cardano destination side, both its own keys.
-    const provider = await OgmiosProvider.connect({ host: ada.host, port: ada.port }, { networkId: 0 });
-    cleanup.unshift(() => provider.close());
-    const signer = new Ed25519KeySigner(ada.accounts[0]!.privateKey, 0);
-    const clock = provider.slotClock();
+    // The resolver: its own EVM key and Cardano payment key; it pays at most 5.6 ADA for this
+    // order, so it fills once the auction has come down to that.
     const receiverAccount = ada.accounts[2]!;
-    const resolver = new ResolverBot({
+    const { bot: resolver, close: closeResolver } = await createResolver({
       relayerUrl: relayer.httpUrl,
       wsUrl: relayer.wsUrl,
       apiKey: API_KEY,
-      src: new EvmSourceChain({ rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.resolver.privateKey }),
-      dst: new CardanoDestinationChain(
-        ada.chain,
-        { provider, signer, networkId: 0, clock },
-        async () => slotToMs(clock, (await provider.getNetworkTip()).slot),
-        (receiver) => (receiver === receiverAccount.address ? receiverAccount.paymentKeyHash : '00'.repeat(28)),
-      ),
-      // Pays at most 5.6 ADA for this order: it fills once the auction has come down to that.
+      evm: { rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.resolver.privateKey },
+      cardano: { host: ada.host, port: ada.port, chain: ada.chain, networkId: 0, paymentKey: ada.accounts[0]!.privateKey },
       maxPayment: (o) => (o.takerAsset === 'lovelace' ? 5_600_000n : null),
       jobsFile: join(dir, 'resolver-jobs.json'),
       logger: pino({ level: 'warn' }),
       pollMs: 500,
     });
     await resolver.start();
-    cleanup.unshift(() => resolver.stop());
+    cleanup.unshift(() => closeResolver());
 
     say('demo: the maker signs and submits an order: 1 TEST token for 6 → 5 ADA over 40 s');
     const secretsDir = join(dir, 'secrets');

@@ -17,18 +17,13 @@ import { RelayerClient } from '../../client/http.js';
 import { testTokenAbi } from '../../contracts/evm/artifacts.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
-import { ResolverBot } from '../../resolver/bot.js';
-import { CardanoDestinationChain } from '../../resolver/cardano.js';
-import { EvmSourceChain } from '../../resolver/evm.js';
-import { OgmiosProvider } from '../../src/chains/cardano/ogmios-provider.js';
-import { Ed25519KeySigner, slotToMs } from '../../src/chains/cardano/tx/index.js';
+import { createResolver } from '../../resolver/setup.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
 
 const API_KEY = 'crash-test-resolver-key-0123';
 let evm: EvmDevnet;
 let ada: CardanoDevnet;
 let pgdb: TestPostgres;
-let provider: OgmiosProvider;
 let relayerProc: ChildProcess | null = null;
 let httpPort = 0;
 let wsPort = 0;
@@ -95,7 +90,6 @@ async function kill9(): Promise<void> {
 beforeAll(async () => {
   [evm, ada, pgdb] = await Promise.all([startEvmDevnet({ blockTime: 1 }), startCardanoDevnet(), withPostgres()]);
   [httpPort, wsPort] = [await freePort(), await freePort()];
-  provider = await OgmiosProvider.connect({ host: ada.host, port: ada.port }, { networkId: 0 });
   const maker = privateKeyToAccount(evm.accounts.maker.privateKey);
   const hash = await createWalletClient({ account: maker, transport: http(evm.rpcUrl) }).writeContract({
     address: evm.token,
@@ -109,7 +103,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await kill9();
-  await provider?.close();
   await Promise.all([evm?.stop(), ada?.stop()]);
   await pgdb?.drop();
 });
@@ -126,19 +119,13 @@ describe('relayer killed with SIGKILL during a swap', () => {
     await waitReady();
     const relayerUrl = `http://127.0.0.1:${httpPort}`;
     const dir = await mkdtemp(join(tmpdir(), 'crash-'));
-    const clock = provider.slotClock();
     const receiver = ada.accounts[2]!;
-    const resolver = new ResolverBot({
+    const { bot: resolver, close: closeResolver } = await createResolver({
       relayerUrl,
       wsUrl: `ws://127.0.0.1:${wsPort}`,
       apiKey: API_KEY,
-      src: new EvmSourceChain({ rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.resolver.privateKey }),
-      dst: new CardanoDestinationChain(
-        ada.chain,
-        { provider, signer: new Ed25519KeySigner(ada.accounts[0]!.privateKey, 0), networkId: 0, clock },
-        async () => slotToMs(clock, (await provider.getNetworkTip()).slot),
-        () => receiver.paymentKeyHash,
-      ),
+      evm: { rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.resolver.privateKey },
+      cardano: { host: ada.host, port: ada.port, chain: ada.chain, networkId: 0, paymentKey: ada.accounts[0]!.privateKey },
       maxPayment: () => 5_800_000n,
       jobsFile: join(dir, 'jobs.json'),
       logger: pino({ level: 'silent' }),
@@ -184,7 +171,7 @@ describe('relayer killed with SIGKILL during a swap', () => {
       );
     });
     await resolver.waitFor(record.orderHash, ['done'], 60_000);
-    await resolver.stop();
+    await closeResolver();
 
     expect(kills).toBeGreaterThanOrEqual(3);
     expect(final.status).toBe('executed');
