@@ -216,4 +216,33 @@ describe('relayer on real local chains', () => {
     const statuses = (await api.order(orderHash)).timeline!.map((t) => t.toStatus);
     expect(statuses).toEqual(['active', 'src_escrowed', 'invalid_fill', 'refunding', 'refunded']);
   });
+
+  it('undoes what rested on blocks a reorg removed: back to active on EVM, back to src_escrowed on Cardano', { timeout: 240_000 }, async () => {
+    const { orderHash, secret, order, signature } = await makeOrder();
+    const price = BigInt((await api.order(orderHash)).currentAmount as string);
+    const client = createPublicClient({ transport: http(evm.rpcUrl) });
+
+    // EVM: the source escrow is seen, then its block is reorged out.
+    const fill = await resolverEvm.fill(order, signature, price);
+    await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 100 }).toBe('src_escrowed');
+    const fillBlock = (await client.getTransactionReceipt({ hash: fill.txHash })).blockNumber;
+    const head = await client.getBlockNumber();
+    await client.request({ method: 'anvil_reorg' as never, params: [Number(head - fillBlock + 1n), []] as never });
+    await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 100 }).toBe('active');
+    expect((await api.order(orderHash)).timeline!.at(-1)!.type).toBe('src_escrow_reverted');
+
+    // Filled again for real; then the Cardano destination escrow is seen, and rolled back.
+    // After the reorg anvil's block time trails the wall clock, so promise the auction's start amount.
+    const promise = BigInt(order.auction.startAmount);
+    const refill = await resolverEvm.fill(order, signature, promise);
+    await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 250 }).toBe('src_escrowed');
+    const heightBeforeLock = ada.tip().height;
+    await lockDestination(orderHash, order, refill, promise);
+    await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 100 }).not.toBe('src_escrowed');
+    // Every block since just before the lock: the escrow's block is among them whatever the timer did.
+    await ada.rollback(ada.tip().height - heightBeforeLock);
+    await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 100 }).toBe('src_escrowed');
+    // With the destination escrow gone, the maker's secret is refused.
+    await expect(api.revealSecret(orderHash, secret)).rejects.toMatchObject({ status: 409 });
+  });
 });
