@@ -7,12 +7,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createPublicClient, createWalletClient, http } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 import { createOrder, follow } from '../cli/maker.js';
-import { testTokenAbi } from '../contracts/evm/artifacts.js';
 import { startCardanoDevnet } from '../devnet/cardano/index.js';
-import { startEvmDevnet } from '../devnet/evm/index.js';
+import { approveFactory, startEvmDevnet } from '../devnet/evm/index.js';
 import { createResolver } from '../resolver/setup.js';
 import { loadConfig } from '../src/config.js';
 import { startRelayer } from '../src/main.js';
@@ -45,16 +42,7 @@ async function main(): Promise<number> {
     say(`demo: relayer at ${relayer.httpUrl} (WebSocket ${relayer.wsUrl})`);
 
     // The maker approves the factory for its test tokens.
-    const makerAccount = privateKeyToAccount(evm.accounts.maker.privateKey);
-    const publicClient = createPublicClient({ transport: http(evm.rpcUrl) });
-    const approve = await createWalletClient({ account: makerAccount, transport: http(evm.rpcUrl) }).writeContract({
-      address: evm.token,
-      abi: testTokenAbi,
-      functionName: 'approve',
-      args: [evm.factory, 10n ** 24n],
-      chain: null,
-    });
-    await publicClient.waitForTransactionReceipt({ hash: approve });
+    await approveFactory(evm);
 
     // The resolver: its own EVM key and Cardano payment key; it pays at most 5.6 ADA for this
     // order, so it fills once the auction has come down to that.

@@ -21,7 +21,7 @@ import { EvmEscrowMonitor } from './chains/evm/monitor.js';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import type { Hex, Order } from './domain/order.js';
 import type { SupportedChains } from './domain/validate-order.js';
-import { HealthRegistry } from './observability/health.js';
+import { HealthRegistry, type HealthResult } from './observability/health.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type RelayerMetrics } from './observability/metrics.js';
 import type { MakerFundsCheck } from './orders/ports.js';
@@ -206,31 +206,13 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     };
     let evmStatus: (() => ReturnType<EvmEscrowMonitor['status']>) | null = null;
     if (evm.rpcUrl) {
-      health.register(
-        `evm:${evm.chainId}`,
-        () => {
-          if (!leadership.isLeader()) return { status: 'up', details: { role: 'standby: another instance follows the chain' } };
-          const s = evmStatus?.();
-          if (!s) return { status: 'down', error: 'monitor not started' };
-          return { status: s.connected ? 'up' : 'down', details: { ...s }, ...(s.lastError ? { error: s.lastError } : {}) };
-        },
-        { required: true },
-      );
+      health.register(`evm:${evm.chainId}`, () => monitorHealth(leadership, evmStatus?.()), { required: true });
     } else {
       health.register('evm', () => ({ status: 'disabled', details: { reason: 'EVM_RPC_URL not set' } }), { required: false });
     }
     let cardanoStatus: (() => ReturnType<CardanoEscrowMonitor['status']>) | null = null;
     if (cardano.ogmiosUrl) {
-      health.register(
-        cardano.chain,
-        () => {
-          if (!leadership.isLeader()) return { status: 'up', details: { role: 'standby: another instance follows the chain' } };
-          const s = cardanoStatus?.();
-          if (!s) return { status: 'down', error: 'monitor not started' };
-          return { status: s.connected ? 'up' : 'down', details: { ...s }, ...(s.lastError ? { error: s.lastError } : {}) };
-        },
-        { required: true },
-      );
+      health.register(cardano.chain, () => monitorHealth(leadership, cardanoStatus?.()), { required: true });
     } else {
       health.register('cardano', () => ({ status: 'disabled', details: { reason: 'OGMIOS_URL not set' } }), { required: false });
     }
@@ -401,6 +383,16 @@ class Leadership {
     this.busy = this.busy.then(work).catch((err: unknown) => this.logger.error({ err }, 'leadership step failed'));
     return this.busy;
   }
+}
+
+/** A chain monitor's health: it runs on the leader only; a standby instance reports its role. */
+function monitorHealth(
+  leadership: Pick<Leadership, 'isLeader'>,
+  status: { connected: boolean; lastError: string | null } | undefined,
+): HealthResult {
+  if (!leadership.isLeader()) return { status: 'up', details: { role: 'standby: another instance follows the chain' } };
+  if (!status) return { status: 'down', error: 'monitor not started' };
+  return { status: status.connected ? 'up' : 'down', details: { ...status }, ...(status.lastError ? { error: status.lastError } : {}) };
 }
 
 function displayHost(host: string): string {

@@ -141,3 +141,19 @@ export async function startEvmDevnet(opts: EvmDevnetOptions = {}): Promise<EvmDe
     throw err;
   }
 }
+
+/**
+ * Lets the factory pull a devnet account's test tokens (a maker approves once before its
+ * orders can be filled). Waits for the approval to be mined.
+ */
+export async function approveFactory(devnet: EvmDevnet, role: DevnetRole = 'maker', amount: bigint = 10n ** 30n): Promise<void> {
+  const account = privateKeyToAccount(devnet.accounts[role].privateKey);
+  const transport = http(devnet.rpcUrl);
+  const hash = await createWalletClient({ account, transport, chain: foundry }).writeContract({
+    address: devnet.token,
+    abi: testTokenAbi,
+    functionName: 'approve',
+    args: [devnet.factory, amount],
+  });
+  await createPublicClient({ transport, chain: foundry }).waitForTransactionReceipt({ hash });
+}

@@ -10,13 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { createPublicClient, createWalletClient, http } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 import { createOrder, follow } from '../../cli/maker.js';
 import { RelayerClient } from '../../client/http.js';
-import { testTokenAbi } from '../../contracts/evm/artifacts.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
-import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
+import { approveFactory, startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
 import { createResolver } from '../../resolver/setup.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
 
@@ -90,15 +87,7 @@ async function kill9(): Promise<void> {
 beforeAll(async () => {
   [evm, ada, pgdb] = await Promise.all([startEvmDevnet({ blockTime: 1 }), startCardanoDevnet(), withPostgres()]);
   [httpPort, wsPort] = [await freePort(), await freePort()];
-  const maker = privateKeyToAccount(evm.accounts.maker.privateKey);
-  const hash = await createWalletClient({ account: maker, transport: http(evm.rpcUrl) }).writeContract({
-    address: evm.token,
-    abi: testTokenAbi,
-    functionName: 'approve',
-    args: [evm.factory, 10n ** 24n],
-    chain: null,
-  });
-  await createPublicClient({ transport: http(evm.rpcUrl) }).waitForTransactionReceipt({ hash });
+  await approveFactory(evm);
 }, 240_000);
 
 afterAll(async () => {

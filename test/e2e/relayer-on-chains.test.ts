@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Core } from '@blaze-cardano/sdk';
-import { createPublicClient, createWalletClient, http, keccak256, type Hex } from 'viem';
+import { createPublicClient, http, keccak256, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { escrowScript } from '../../contracts/cardano/index.js';
 import { testTokenAbi } from '../../contracts/evm/artifacts.js';
@@ -18,7 +18,7 @@ import { RelayerApiError, RelayerClient, type WireOrder } from '../../client/htt
 import { signOrder } from '../../client/sign.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { DevnetWallet } from '../../devnet/cardano/wallet.js';
-import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
+import { approveFactory, startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
 import { EvmSourceChain, type SrcFill } from '../../resolver/evm.js';
 import { encodeEscrowDatum } from '../../src/chains/cardano/tx/escrow-datum.js';
 import { loadConfig } from '../../src/config.js';
@@ -62,11 +62,7 @@ beforeAll(async () => {
   resolverAda = await DevnetWallet.connect({ host: ada.host, port: ada.port }, ada.accounts[0]!);
 
   // The maker lets the factory pull its tokens.
-  const maker = privateKeyToAccount(evm.accounts.maker.privateKey);
-  const wallet = createWalletClient({ account: maker, transport: http(evm.rpcUrl) });
-  const client = createPublicClient({ transport: http(evm.rpcUrl) });
-  const hash = await wallet.writeContract({ address: evm.token, abi: testTokenAbi, functionName: 'approve', args: [evm.factory, 10n ** 30n], chain: null });
-  await client.waitForTransactionReceipt({ hash });
+  await approveFactory(evm);
 }, 240_000);
 
 afterAll(async () => {
