@@ -4,6 +4,7 @@
  * writes them as exact JSON numbers (see json.ts).
  */
 import { Core } from '@blaze-cardano/sdk';
+import { utxoFromOgmios as providerUtxoFromOgmios, type OgmiosUtxo } from '../../src/chains/cardano/ogmios-provider.js';
 
 type Json = Record<string, unknown>;
 
@@ -145,36 +146,10 @@ export function transactionJson(tx: Core.Transaction): Json {
   return json;
 }
 
-/** An Ogmios `Utxo` item (evaluateTransaction's additionalUtxo) as a Blaze UTxO. */
+/**
+ * An Ogmios `Utxo` item (evaluateTransaction's additionalUtxo, queryLedgerState/utxo) as a Blaze
+ * UTxO: the production provider's conversion, so the devnet and the relayer read UTxOs alike.
+ */
 export function utxoFromOgmios(raw: unknown): Core.TransactionUnspentOutput {
-  const u = raw as {
-    transaction: { id: string };
-    index: number;
-    address: string;
-    value: Record<string, Record<string, number | bigint | string>>;
-    datum?: string;
-    datumHash?: string;
-    script?: { language: string; cbor: string };
-  };
-  const input = new Core.TransactionInput(Core.TransactionId(u.transaction.id), BigInt(u.index));
-  const assets = new Map<Core.AssetId, bigint>();
-  for (const [policy, names] of Object.entries(u.value)) {
-    if (policy === 'ada') continue;
-    for (const [name, qty] of Object.entries(names)) assets.set(Core.AssetId(policy + name), BigInt(qty));
-  }
-  const coin = BigInt(u.value.ada?.lovelace ?? 0);
-  const output = new Core.TransactionOutput(Core.Address.fromBech32(u.address), new Core.Value(coin, assets.size ? assets : undefined));
-  if (u.datum) output.setDatum(Core.Datum.newInlineData(Core.PlutusData.fromCbor(Core.HexBlob(u.datum))));
-  else if (u.datumHash) output.setDatum(Core.Datum.newDataHash(Core.DatumHash(u.datumHash)));
-  if (u.script && u.script.language !== 'native') {
-    const bytes = Core.HexBlob(u.script.cbor);
-    const script =
-      u.script.language === 'plutus:v1'
-        ? Core.Script.newPlutusV1Script(new Core.PlutusV1Script(bytes))
-        : u.script.language === 'plutus:v2'
-          ? Core.Script.newPlutusV2Script(new Core.PlutusV2Script(bytes))
-          : Core.Script.newPlutusV3Script(new Core.PlutusV3Script(bytes));
-    output.setScriptRef(script);
-  }
-  return new Core.TransactionUnspentOutput(input, output);
+  return providerUtxoFromOgmios(raw as OgmiosUtxo);
 }

@@ -19,7 +19,7 @@ import type { SlotClock } from './tx/time.js';
 
 type NetworkName = ConstructorParameters<typeof Provider>[1];
 type Json = Record<string, unknown>;
-type OgmiosUtxo = {
+export type OgmiosUtxo = {
   transaction: { id: string };
   index: number | bigint;
   address: string;
