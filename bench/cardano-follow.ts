@@ -23,7 +23,7 @@ import { Core } from '@blaze-cardano/sdk';
 import { InProcessBus } from '../src/bus/in-process.js';
 import { CardanoEscrowMonitor } from '../src/chains/cardano/monitor.js';
 import { bech32ToPlutusAddress, escrowDatumData } from '../src/chains/cardano/escrow-datum.js';
-import type { ChainStateStore } from '../src/chains/ports.js';
+import { timedChainStore } from './_timed-store.js';
 import { ChainStateRepository } from '../src/store/chain-state-repo.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../devnet/cardano/index.js';
 import { alwaysOk, scriptAddress } from '../test/devnet-cardano/scripts.js';
@@ -126,18 +126,7 @@ export async function run(): Promise<object> {
     let published = 0;
     bus.subscribe('chain', () => published++);
     // Time spent inside the store's transactions, to tell store cost from follow + decode cost.
-    const repo = new ChainStateRepository(pg.database.db);
-    let storeMs = 0;
-    const store: ChainStateStore = Object.assign(Object.create(repo) as ChainStateRepository, {
-      apply: async (batch: Parameters<ChainStateStore['apply']>[0]) => {
-        const t = performance.now();
-        try {
-          return await repo.apply(batch);
-        } finally {
-          storeMs += performance.now() - t;
-        }
-      },
-    });
+    const { store, applyMs } = timedChainStore(new ChainStateRepository(pg.database.db));
     const monitor = new CardanoEscrowMonitor({
       chain: devnet.chain,
       ogmios: { host: devnet.host, port: devnet.port },
@@ -152,7 +141,7 @@ export async function run(): Promise<object> {
     while (monitor.status().lastPoint?.height !== tipHeight) await new Promise((r) => setTimeout(r, 2));
     const catchUpSeconds = (performance.now() - started) / 1000;
     const caughtUpEvents = published;
-    const catchUpStoreSeconds = storeMs / 1000;
+    const catchUpStoreSeconds = applyMs() / 1000;
 
     const latencies: number[] = [];
     for (let i = 0; i < LIVE_BLOCKS; i++) {

@@ -28,7 +28,7 @@ import { decodeFactoryLog, logKind } from '../src/chains/evm/decode.js';
 import { EvmEscrowMonitor } from '../src/chains/evm/monitor.js';
 import { getRawLogs } from '../src/chains/evm/rpc.js';
 import { packTimelocks } from '../src/domain/timelocks.js';
-import type { ChainStateStore } from '../src/chains/ports.js';
+import { timedChainStore } from './_timed-store.js';
 import { ChainStateRepository } from '../src/store/chain-state-repo.js';
 import { startAnvil, type AnvilHandle } from '../devnet/evm/anvil.js';
 import { compileLogEmitter } from '../test/chains-evm/support/log-emitter.js';
@@ -129,18 +129,7 @@ async function monitorRun(engine: 'postgres' | 'pglite', rpcUrl: string, emitter
     if (u.status === 'observed' && ++published === EVENTS) done();
   });
   // Times the store's share: every apply() is one transaction with a batch's events and cursor.
-  const repo = new ChainStateRepository(db.database.db);
-  let applyMs = 0;
-  const store: ChainStateStore = Object.assign(Object.create(repo) as ChainStateRepository, {
-    apply: async (batch: Parameters<ChainStateStore['apply']>[0]) => {
-      const t = performance.now();
-      try {
-        return await repo.apply(batch);
-      } finally {
-        applyMs += performance.now() - t;
-      }
-    },
-  });
+  const { store, applyMs } = timedChainStore(new ChainStateRepository(db.database.db));
   const monitor = new EvmEscrowMonitor({
     chainId: 31337,
     rpcUrl,
@@ -163,7 +152,7 @@ async function monitorRun(engine: 'postgres' | 'pglite', rpcUrl: string, emitter
       seconds: round(seconds),
       logsPerSecond: Math.round(EVENTS / seconds),
       blocksPerSecond: Math.round(BLOCKS / seconds),
-      storeApplySeconds: round(applyMs / 1000),
+      storeApplySeconds: round(applyMs() / 1000),
     };
   } finally {
     await monitor.stop();
