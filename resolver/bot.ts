@@ -38,7 +38,12 @@ export interface DestinationChain {
   nowMs(): Promise<number>;
 }
 
-export type JobState = 'filling' | 'src_created' | 'dst_created' | 'dst_withdrawn' | 'done' | 'cancelled' | 'failed';
+/**
+ * filling → src_created → dst_created → dst_withdrawn → done (the secret came), or
+ * dst_created → dst_cancelled → cancelled (no secret: the destination comes back to the
+ * resolver at once, the source goes back to the maker once its cancellation opens).
+ */
+export type JobState = 'filling' | 'src_created' | 'dst_created' | 'dst_withdrawn' | 'done' | 'dst_cancelled' | 'cancelled' | 'failed';
 
 export interface Job {
   orderHash: Hex;
@@ -217,20 +222,33 @@ export class ResolverBot {
         this.transition(job, 'dst_withdrawn');
         await this.saveJobs();
       } else if ((await dst.nowMs()) >= job.dst.cancellationAt) {
-        // No secret in time: take the destination funds back; the source goes back to the maker.
+        // No secret in time: take the destination funds back; the source goes back to the maker
+        // when its own cancellation opens (later: dstCancellation < srcCancellation).
         job.txs.dstCancel = await dst.cancel(job.dst.escrow);
-        const srcFill = this.srcFill(job);
-        if ((await src.now()) >= job.src.deployedAt + o.timelocks.srcCancellation) job.txs.srcCancel = await src.cancel(srcFill);
-        this.transition(job, 'cancelled');
+        this.transition(job, 'dst_cancelled');
         await this.saveJobs();
-        logger.warn({ orderHash: job.orderHash }, 'no secret before cancellation: escrows cancelled');
+        logger.warn({ orderHash: job.orderHash }, 'no secret before cancellation: destination escrow cancelled');
       }
+    }
+    if (job.state === 'dst_cancelled' && job.src && (await src.now()) >= job.src.deployedAt + o.timelocks.srcCancellation) {
+      // Someone may have public-cancelled it first; then there is nothing left to send.
+      if (!(await this.srcSettled(job))) job.txs.srcCancel = await src.cancel(this.srcFill(job));
+      this.transition(job, 'cancelled');
+      await this.saveJobs();
+      logger.warn({ orderHash: job.orderHash }, 'source escrow cancelled: the maker has its funds back');
     }
     if (job.state === 'dst_withdrawn' && job.secret && job.src) {
       job.txs.srcWithdraw = await src.withdraw(this.srcFill(job), job.secret);
       this.transition(job, 'done');
       await this.saveJobs();
     }
+  }
+
+  /** Whether the relayer has seen the source escrow withdrawn or cancelled. */
+  private async srcSettled(job: Job): Promise<boolean> {
+    const { items } = await this.client.escrows({ orderHash: job.orderHash });
+    const srcEscrow = items.find((e) => e.side === 'src' && String(e.escrow).toLowerCase() === job.src!.escrow.toLowerCase());
+    return srcEscrow !== undefined && srcEscrow.status !== 'created';
   }
 
   private srcFill(job: Job): SrcFill {
