@@ -43,10 +43,24 @@ export class RelayerApiError extends Error {
   }
 }
 
+/** An escrow anyone may settle now (GET /api/public-actions, WS `public_action`). */
+export interface PublicAction {
+  orderHash: `0x${string}`;
+  chain: string;
+  side: 'src' | 'dst';
+  action: 'withdraw' | 'cancel';
+  escrow: string;
+  opensAt: number;
+  closesAt: number | null;
+  secret?: `0x${string}`;
+  immutables: Record<string, string> | null;
+}
+
 export class RelayerClient {
   constructor(
     readonly baseUrl: string,
-    private readonly opts: { timeoutMs?: number } = {},
+    /** `apiKey`: a resolver's key, sent as x-api-key on the routes that need one. */
+    private readonly opts: { timeoutMs?: number; apiKey?: string } = {},
   ) {}
 
   typedData(): Promise<TypedDataDescriptor> {
@@ -89,10 +103,17 @@ export class RelayerClient {
     return this.request('GET', `/api/escrows${qs.size ? `?${qs}` : ''}`);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** Public withdrawals and cancellations due now; needs the client's `apiKey`. */
+  publicActions(): Promise<{ items: PublicAction[] }> {
+    return this.request('GET', '/api/public-actions', undefined, true);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, withKey = false): Promise<T> {
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    if (withKey && this.opts.apiKey) headers['x-api-key'] = this.opts.apiKey;
     const res = await fetch(new URL(path, this.baseUrl), {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
     });

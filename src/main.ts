@@ -28,6 +28,7 @@ import type { MakerFundsCheck } from './orders/ports.js';
 import { OrderService } from './orders/service.js';
 import { SettlementCoordinator } from './settlement/coordinator.js';
 import { SecretGate } from './settlement/secret-gate.js';
+import { PublicActionsReader } from './settlement/public-actions-reader.js';
 import { ChainStateRepository } from './store/chain-state-repo.js';
 import { createDatabase, type Database } from './store/db.js';
 import { EscrowRepository } from './store/escrows-repo.js';
@@ -228,7 +229,13 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     health.register('leadership', () => ({ status: 'up', details: { leader: leadership.isLeader() } }), { required: false });
 
     // HTTP.
-    const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, health, metrics, logger });
+    const publicActions = new PublicActionsReader({
+      store: settlementStore,
+      orders: orderRepo,
+      clock,
+      toleranceSeconds: config.settlement.toleranceSeconds,
+    });
+    const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, publicActions, health, metrics, logger });
     await app.listen({ host: config.host, port: config.httpPort });
     parts.push({ name: 'http', stop: () => app.close() });
     const httpPort = (app.server.address() as { port: number }).port;

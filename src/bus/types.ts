@@ -44,6 +44,30 @@ export interface SecretSharedMessage {
   secret: string;
 }
 
+/**
+ * An escrow anyone may now settle (DESIGN §6 public stages), announced by the coordinator
+ * (WS `public_action` on `secrets`) and listed by GET /api/public-actions.
+ */
+export interface PublicActionMessage {
+  orderHash: string;
+  chain: string;
+  side: 'src' | 'dst';
+  action: 'withdraw' | 'cancel';
+  /** EVM: the escrow's address. Cardano: `"<txHash>#<index>"` of the escrow output. */
+  escrow: string;
+  /** Unix seconds: when the window opened, and when it closes (null: it never does). */
+  opensAt: number;
+  closesAt: number | null;
+  /** The preimage, for withdrawals only. */
+  secret?: string;
+  /**
+   * EVM: the immutables the escrow's function takes, every number a decimal string (source:
+   * `Immutables` with packed `timelocks`; destination: `DstImmutables` with absolute deadlines).
+   * Cardano: null, the datum is on chain with the output.
+   */
+  immutables: Record<string, string> | null;
+}
+
 export interface TopicMessages {
   /** Order lifecycle (WS `order_created` / `order_updated`). */
   orders: { kind: 'created'; data: OrderCreatedMessage } | { kind: 'updated'; data: OrderUpdatedMessage };
@@ -53,6 +77,8 @@ export interface TopicMessages {
   chain: ChainEventUpdate;
   /** Secrets released by the secret gate (WS `secret_shared`, API-key holders only). */
   secrets: SecretSharedMessage;
+  /** Public withdrawal/cancellation windows open on escrows still unsettled (WS `public_action`, API-key holders only). */
+  actions: PublicActionMessage;
 }
 
 export type Topic = keyof TopicMessages;
@@ -71,4 +97,4 @@ export interface Bus {
 export type BusErrorHandler = (err: unknown, topic: Topic) => void;
 
 /** Every topic, e.g. for a transport that subscribes to all of them at start. */
-export const TOPICS = ['orders', 'prices', 'chain', 'secrets'] as const satisfies readonly Topic[];
+export const TOPICS = ['orders', 'prices', 'chain', 'secrets', 'actions'] as const satisfies readonly Topic[];

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   INVALID_CURSOR: { status: 400, meaning: 'the cursor was not produced by this API' },
   INVALID_STATUS_FILTER: { status: 400, meaning: 'a status filter names no order status' },
   TOO_MANY_HASHES: { status: 400, meaning: 'more than 100 hashes in one lookup' },
+  UNAUTHORIZED: { status: 401, meaning: 'resolver routes need a configured API key in the x-api-key header (or Authorization: Bearer)' },
   NOT_MAKER: { status: 403, meaning: 'the cancellation was signed by someone other than the maker' },
   NOT_FOUND: { status: 404, meaning: 'no such route' },
   ORDER_NOT_FOUND: { status: 404, meaning: 'no order with this hash' },

@@ -15,7 +15,8 @@ import type { Hex } from '../domain/order.js';
 import { allowedFrom, isTerminal, nextStatus } from '../domain/state-machine.js';
 import type { OrderStatus } from '../domain/status.js';
 import type { OrderRepository, StoredOrder } from '../orders/ports.js';
-import { buildEscrowView } from './escrow-view.js';
+import { buildEscrowView, type EscrowView } from './escrow-view.js';
+import { publicActionKey, publicActions } from './public-actions.js';
 import { nextStep, type SettlementPolicy } from './reconcile.js';
 
 export interface SettlementStore {
@@ -41,6 +42,8 @@ export interface CoordinatorDeps {
   /** How often to look for new chain events without a bus wake-up, and to sweep. */
   pollMs?: number;
   sweepMs?: number;
+  /** How often a public action still due is announced again (resolvers that were away get it too). */
+  announceEveryMs?: number;
 }
 
 const BATCH = 500;
@@ -54,6 +57,8 @@ export class SettlementCoordinator {
   /** Serialises drains: one pass at a time, a wake-up during a pass schedules one more. */
   private pass: Promise<void> = Promise.resolve();
   private pending = false;
+  /** When each public action still due was last announced (by publicActionKey). */
+  private readonly announced = new Map<string, number>();
 
   constructor(private readonly deps: CoordinatorDeps) {}
 
@@ -100,22 +105,53 @@ export class SettlementCoordinator {
   }
 
   /**
-   * Re-evaluates orders that time can move, and re-announces every secret still waiting for its
-   * withdrawals: `secret_shared` is at-least-once, so a relayer that crashed between storing a
-   * secret and publishing it, or a resolver that was disconnected, still gets it.
+   * Re-evaluates orders that time can move, re-announces every secret still waiting for its
+   * withdrawals, and announces public withdrawal/cancellation windows (DESIGN §6) to resolvers.
+   * `secret_shared` and `public_action` are at-least-once: a relayer that crashed before
+   * publishing, or a resolver that was disconnected, still gets them.
    */
   async sweep(): Promise<void> {
-    const hashes = await this.deps.store.ordersToSweep(this.deps.clock(), 1_000);
+    const { store, bus, clock, policy, logger } = this.deps;
+    const hashes = await store.ordersToSweep(clock(), 1_000);
+    const due = new Set<string>();
     for (const hash of hashes) {
-      const stored = await this.settleOrder(hash);
-      if (stored?.status === 'secret_revealed' && stored.secret) {
-        await this.deps.bus.publish('secrets', { orderHash: stored.orderHash, maker: stored.order.maker, secret: stored.secret });
+      const settled = await this.settle(hash);
+      if (!settled) continue;
+      const { stored, view } = settled;
+      if (stored.status === 'secret_revealed' && stored.secret) {
+        await bus.publish('secrets', { orderHash: stored.orderHash, maker: stored.order.maker, secret: stored.secret });
+      }
+      const actions = publicActions({
+        orderHash: stored.orderHash,
+        order: stored.order,
+        status: stored.status,
+        view,
+        secret: stored.secret,
+        now: clock(),
+        toleranceSeconds: policy.toleranceSeconds,
+      });
+      for (const action of actions) {
+        const key = publicActionKey(action);
+        due.add(key);
+        const last = this.announced.get(key);
+        if (last !== undefined && Date.now() - last < (this.deps.announceEveryMs ?? 30_000)) continue;
+        if (last === undefined) {
+          logger.info({ orderHash: action.orderHash, chain: action.chain, escrow: action.escrow, action: action.action }, 'public action due');
+        }
+        // Never log the action itself: a withdrawal carries the secret.
+        await bus.publish('actions', action);
+        this.announced.set(key, Date.now());
       }
     }
+    for (const key of this.announced.keys()) if (!due.has(key)) this.announced.delete(key);
   }
 
   /** Applies reconcile steps to one order until none is left. */
   async settleOrder(orderHash: Hex): Promise<StoredOrder | null> {
+    return (await this.settle(orderHash))?.stored ?? null;
+  }
+
+  private async settle(orderHash: Hex): Promise<{ stored: StoredOrder; view: EscrowView } | null> {
     const { orders, store, clock, policy, logger } = this.deps;
     let stored = await orders.get(orderHash);
     if (!stored) {
@@ -148,7 +184,7 @@ export class SettlementCoordinator {
       await this.publishTransition(updated, previous, step.event, step.secret);
       stored = updated;
     }
-    return stored;
+    return stored ? { stored, view } : null;
   }
 
   private async publishTransition(o: StoredOrder, previous: OrderStatus, reason: string, secret?: Hex): Promise<void> {

@@ -18,6 +18,7 @@ import { createMetrics, type RelayerMetrics } from '../../src/observability/metr
 import type { MakerFundsCheck } from '../../src/orders/ports.js';
 import { OrderService } from '../../src/orders/service.js';
 import { buildHttpApp, type HttpApp } from '../../src/api/http/app.js';
+import type { PublicActionsSource } from '../../src/api/http/routes/public-actions.js';
 import { storeOn } from '../../src/store/index.js';
 import type { EscrowRepository } from '../../src/store/escrows-repo.js';
 import type { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
@@ -54,6 +55,8 @@ export async function startHarness(
     storeCheck?: () => HealthResult;
     /** Receives every log line (JSON text) at info level; silent otherwise. */
     logLines?: string[];
+    /** Serves GET /api/public-actions. */
+    publicActions?: PublicActionsSource;
   } = {},
 ): Promise<Harness> {
   const pg = await withPostgres();
@@ -92,7 +95,7 @@ export async function startHarness(
     ...(opts.makerFunds ? { makerFunds: opts.makerFunds } : {}),
   });
   const config = loadConfig({ EVM_CHAIN_ID: String(CHAIN_ID), ...opts.env });
-  const app = await buildHttpApp({ config, orders, health, metrics, logger });
+  const app = await buildHttpApp({ config, orders, health, metrics, logger, ...(opts.publicActions ? { publicActions: opts.publicActions } : {}) });
   await app.ready();
   const counts = async () => {
     const r = await sql<{ orders: string; events: string }>`

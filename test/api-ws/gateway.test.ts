@@ -120,6 +120,18 @@ describe('WsGateway protocol', () => {
       expect(got.some((m) => m.type === 'secret_shared' || JSON.stringify(m).includes(secret.slice(2)))).toBe(false);
     }
     expect((await orderWatcher.drain()).filter((m) => m.type === 'order_updated').map((m) => m.data.status)).toEqual(['secret_revealed']);
+
+    // A public withdrawal carries the secret too: resolvers only.
+    const action = {
+      orderHash: HASH_A, chain: 'cardano:devnet', side: 'dst' as const, action: 'withdraw' as const, escrow: `${'ab'.repeat(32)}#0`,
+      opensAt: 1_800_000_300, closesAt: 1_800_000_700, secret, immutables: null,
+    };
+    await g.bus.publish('actions', action);
+    await g.bus.publish('orders', updated(HASH_A, MAKER_X, 'secret_revealed', 'executed'));
+    expect((await resolver.drain()).filter((m) => m.type === 'public_action').map((m) => m.data)).toEqual([action]);
+    for (const c of [anonymous, orderWatcher]) {
+      expect((await c.drain()).some((m) => m.type === 'public_action' || JSON.stringify(m).includes(secret.slice(2)))).toBe(false);
+    }
     expect(g.gateway.status()).toMatchObject({ connections: 3, authenticated: 1 });
   });
 

@@ -253,3 +253,70 @@ describe('secret re-announcement', () => {
     expect(shared.filter((m) => m.orderHash === hash).map((m) => m.secret)).toEqual([secret, secret]);
   });
 });
+
+describe('public action announcements', () => {
+  it('announces a due public action once, again only after announceEveryMs, and stops when it is settled', async () => {
+    const secret = `0x${'48'.repeat(32)}` as Hex;
+    const { hash, order } = newOrder(secret);
+    await insert(hash, order);
+    const src = srcEscrow(hash, order);
+    const dst = dstEscrow(hash, order);
+    for (const e of [src, dst]) {
+      await observe(e);
+      await finalize(e);
+    }
+    const bus = new InProcessBus();
+    const announced: TopicMessages['actions'][] = [];
+    bus.subscribe('actions', (m) => announced.push(m));
+    const c = new SettlementCoordinator({
+      store: settlementStore,
+      orders,
+      bus,
+      clock: () => now,
+      policy: { toleranceSeconds: 20, secretMarginSeconds: 60 },
+      logger,
+      announceEveryMs: 60_000,
+    });
+    now = DEPLOYED + 40;
+    await c.drain();
+    expect(await orders.transition(hash, ['ready_for_secret'], 'secret_revealed', { type: 'secret_revealed' }, { secret })).not.toBeNull();
+    await c.sweep();
+    const mine = () => announced.filter((a) => a.orderHash === hash);
+    expect(mine()).toEqual([]);
+
+    now = DEPLOYED + order.timelocks.dstPublicWithdrawal;
+    await c.sweep();
+    await c.sweep();
+    expect(mine()).toEqual([expect.objectContaining({ side: 'dst', action: 'withdraw', escrow: dst.escrow, secret })]);
+
+    // The destination is withdrawn; when the source's public window opens only it is announced.
+    const wd = withdrawal(dst, secret);
+    await observe(wd);
+    await finalize(wd);
+    now = DEPLOYED + order.timelocks.srcPublicWithdrawal;
+    await c.drain();
+    await c.sweep();
+    expect(mine().map((a) => `${a.side}:${a.action}`)).toEqual(['dst:withdraw', 'src:withdraw']);
+    expect(mine()[1]!.immutables).toMatchObject({ timelocks: expect.any(String), amount: order.makingAmount.toString() });
+  });
+
+  it('re-announces what is still due to a coordinator that restarted', async () => {
+    const { hash, order } = newOrder(`0x${'49'.repeat(32)}` as Hex);
+    await insert(hash, order);
+    const src = srcEscrow(hash, order);
+    await observe(src);
+    await finalize(src);
+    now = DEPLOYED + order.timelocks.srcPublicCancellation;
+    const seen: TopicMessages['actions'][] = [];
+    for (let restart = 0; restart < 2; restart++) {
+      const bus = new InProcessBus();
+      bus.subscribe('actions', (m) => seen.push(m));
+      const c = coordinator(bus);
+      await c.drain();
+      await c.sweep();
+    }
+    const mine = seen.filter((a) => a.orderHash === hash);
+    expect((await orders.get(hash))!.status).toBe('invalid_fill');
+    expect(mine.map((a) => `${a.side}:${a.action}:${a.closesAt}`)).toEqual(['src:cancel:null', 'src:cancel:null']);
+  });
+});

@@ -25,10 +25,14 @@ import { typeboxValidatorCompiler } from './validation.js';
 import { registerOrderRoutes } from './routes/orders.js';
 import { registerEscrowRoutes } from './routes/escrows.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { registerPublicActionRoutes, type PublicActionsSource } from './routes/public-actions.js';
+import { ApiKeys } from '../api-keys.js';
 
 export interface HttpAppDeps {
-  config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'evm'>;
+  config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'evm'> & Partial<Pick<Config, 'apiKeys'>>;
   orders: OrderService;
+  /** Serves GET /api/public-actions; the route is absent without it. */
+  publicActions?: PublicActionsSource;
   health: HealthRegistry;
   metrics: RelayerMetrics;
   logger: Logger;
@@ -146,5 +150,6 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   registerOrderRoutes(app, { orders, config });
   registerEscrowRoutes(app, { orders });
   registerOpsRoutes(app, { health, metrics, orders });
+  if (deps.publicActions) registerPublicActionRoutes(app, { actions: deps.publicActions, apiKeys: new ApiKeys(config.apiKeys ?? []) });
   return app;
 }

@@ -15,7 +15,7 @@ import type { Config } from '../../config.js';
 import type { HealthResult } from '../../observability/health.js';
 import type { Logger } from '../../observability/logger.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
-import { ApiKeys } from './api-keys.js';
+import { ApiKeys } from '../api-keys.js';
 import {
   CLOSE,
   frame,
@@ -110,6 +110,7 @@ export class WsGateway {
       bus.subscribe('prices', (m) => this.onPrices(m)),
       bus.subscribe('chain', (m) => this.onChain(m)),
       bus.subscribe('secrets', (m) => this.onSecret(m)),
+      bus.subscribe('actions', (m) => this.onPublicAction(m)),
     );
     this.heartbeat = setInterval(() => this.beat(), this.opts.config.ws.heartbeatMs);
     if (this.opts.listen === false) return;
@@ -473,6 +474,11 @@ export class WsGateway {
     // Only `secrets` subscribers, all authenticated (subscribe checks it). Order channels learn
     // of the reveal through the order_updated that the same step publishes.
     this.fanout(['secrets'], () => frame('secret_shared', m));
+  }
+
+  private onPublicAction(m: TopicMessages['actions']): void {
+    // A public withdrawal carries the secret, so public actions go to resolvers only.
+    this.fanout(['secrets'], () => frame('public_action', m));
   }
 
   /**

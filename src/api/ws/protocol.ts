@@ -30,6 +30,7 @@ export type MessageType =
   | 'price_update'
   | 'escrow_event'
   | 'secret_shared'
+  | 'public_action'
   | 'heartbeat'
   | 'error'
   | 'subscribed'
