@@ -11,9 +11,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Hex } from 'viem';
-import { RelayerClient, type OrderView, type WireOrder } from '../client/http.js';
+import { RelayerClient, type OrderView, type PublicAction, type WireOrder } from '../client/http.js';
 import { RelayerSocket, type ServerMessage } from '../client/ws.js';
 import type { EvmSourceChain, SrcFill } from './evm.js';
+import { PublicActionRunner } from './public-actions.js';
 
 export interface DstEscrowRequest {
   orderHash: Hex;
@@ -34,6 +35,8 @@ export interface DestinationChain {
   createEscrow(req: DstEscrowRequest): Promise<{ escrow: string; txId: string }>;
   withdraw(escrow: string, secret: Hex): Promise<string>;
   cancel(escrow: string): Promise<string>;
+  /** Anyone's escrow, in its public-withdrawal window: pays the receiver, the deposit to us. */
+  publicWithdraw(escrow: string, secret: Hex): Promise<string>;
   /** Chain time, POSIX ms. */
   nowMs(): Promise<number>;
 }
@@ -69,7 +72,14 @@ export interface ResolverOptions {
   jobsFile: string;
   logger: Logger;
   pollMs?: number;
+  /** Take part in public withdrawals/cancellations of other resolvers' escrows (default true). */
+  publicActions?: boolean;
+  /** How often to ask the relayer for public actions besides the WS announcements (default 5 s). */
+  publicActionsPollMs?: number;
 }
+
+/** Job states in which the job itself still settles the order's escrows. */
+const SETTLING: ReadonlySet<JobState> = new Set(['filling', 'src_created', 'dst_created', 'dst_withdrawn', 'dst_cancelled']);
 
 export class ResolverBot {
   private readonly client: RelayerClient;
@@ -79,14 +89,36 @@ export class ResolverBot {
   private running = false;
   /** One chain action at a time: the resolver's accounts have one nonce/UTxO set each. */
   private queue: Promise<void> = Promise.resolve();
+  private readonly publicActions: PublicActionRunner | null;
+  private lastPublicPoll = 0;
 
   constructor(private readonly opts: ResolverOptions) {
-    this.client = new RelayerClient(opts.relayerUrl);
+    this.client = new RelayerClient(opts.relayerUrl, { apiKey: opts.apiKey });
+    this.publicActions =
+      opts.publicActions === false
+        ? null
+        : new PublicActionRunner({
+            client: this.client,
+            src: opts.src,
+            dst: opts.dst,
+            stateFile: opts.jobsFile.replace(/(\.json)?$/, '.public-actions.json'),
+            ownsOrder: (orderHash) => {
+              const job = this.job(orderHash);
+              return job !== undefined && SETTLING.has(job.state);
+            },
+            logger: opts.logger,
+          });
+  }
+
+  /** The public-action runner, for operators and tests (null when disabled). */
+  get publicActionRunner(): PublicActionRunner | null {
+    return this.publicActions;
   }
 
   async start(): Promise<void> {
     this.running = true;
     await this.loadJobs();
+    await this.publicActions?.load();
     this.socket = new RelayerSocket(this.opts.wsUrl, {
       apiKey: this.opts.apiKey,
       onMessage: (m) => this.onMessage(m),
@@ -127,6 +159,9 @@ export class ResolverBot {
         job.secret = secret;
         this.enqueue(() => this.advance(job));
       }
+    } else if (m.type === 'public_action' && this.publicActions) {
+      this.publicActions.offer(m.data as unknown as PublicAction);
+      this.enqueue(() => this.publicActions!.run());
     } else if (m.type === 'price_update' || m.type === 'order_created') {
       this.enqueue(() => this.scan());
     }
@@ -145,7 +180,17 @@ export class ResolverBot {
 
   private async tick(): Promise<void> {
     await this.scan();
-    for (const job of this.jobs.values()) await this.advance(job);
+    for (const job of this.jobs.values()) {
+      // One job failing (a chain call refused) must not hold up the others.
+      await this.advance(job).catch((err: unknown) => this.opts.logger.error({ err, orderHash: job.orderHash }, 'resolver job step failed; will retry'));
+    }
+    if (this.publicActions) {
+      if (Date.now() - this.lastPublicPoll >= (this.opts.publicActionsPollMs ?? 5_000)) {
+        this.lastPublicPoll = Date.now();
+        await this.publicActions.poll();
+      }
+      await this.publicActions.run();
+    }
   }
 
   /** Fills every active order whose current price is within this resolver's limit. */

@@ -4,7 +4,7 @@
  * withdraws to the maker's receiver or cancels back to the resolver. Chain state is read
  * through Ogmios only (the transaction builders' provider).
  */
-import { createEscrow, cancel, withdraw, LOVELACE, type EscrowTxContext } from '../src/chains/cardano/tx/index.js';
+import { createEscrow, cancel, publicWithdraw, withdraw, LOVELACE, type EscrowTxContext } from '../src/chains/cardano/tx/index.js';
 import type { DestinationChain, DstEscrowRequest } from './bot.js';
 
 export class CardanoDestinationChain implements DestinationChain {
@@ -44,6 +44,11 @@ export class CardanoDestinationChain implements DestinationChain {
 
   async cancel(escrow: string): Promise<string> {
     const res = await cancel(this.ctx, { escrow: parseRef(escrow) });
+    return res.txId;
+  }
+
+  async publicWithdraw(escrow: string, secret: `0x${string}`): Promise<string> {
+    const res = await publicWithdraw(this.ctx, { escrow: parseRef(escrow), secret: secret.slice(2) });
     return res.txId;
   }
 

@@ -29,11 +29,14 @@ export interface SrcFill {
 
 export class EvmSourceChain {
   readonly account;
+  /** The chain id as the relayer names it (DESIGN §3). */
+  readonly chain: string;
   private readonly publicClient;
   private readonly wallet;
 
   constructor(private readonly opts: { rpcUrl: string; chainId: number; factory: Address; privateKey: Hex }) {
     this.account = privateKeyToAccount(opts.privateKey);
+    this.chain = String(opts.chainId);
     const chain = {
       id: opts.chainId,
       name: `evm-${opts.chainId}`,

@@ -7,6 +7,7 @@
  *   OGMIOS_URL (ws://host:port), CARDANO_NETWORK (mainnet|preprod|preview|devnet), RESOLVER_CARDANO_KEY
  *   RESOLVER_MAX_PAYMENT   the most lovelace it pays for one order
  *   RESOLVER_JOBS_FILE     where its progress is kept (default ./.data/resolver-jobs.json)
+ *   RESOLVER_PUBLIC_ACTIONS on|off: settle other resolvers' escrows in their public windows (default on)
  */
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
@@ -28,6 +29,8 @@ export function resolverSettingsFromEnv(env: Env) {
   const ogmios = new URL(need(env, 'OGMIOS_URL', url, 'must be a ws:// URL'));
   const network = env.CARDANO_NETWORK ?? 'devnet';
   if (!['mainnet', 'preprod', 'preview', 'devnet'].includes(network)) throw new Error('CARDANO_NETWORK: must be mainnet, preprod, preview or devnet');
+  const publicActions = env.RESOLVER_PUBLIC_ACTIONS ?? 'on';
+  if (publicActions !== 'on' && publicActions !== 'off') throw new Error('RESOLVER_PUBLIC_ACTIONS: must be on or off');
   const maxPayment = BigInt(need(env, 'RESOLVER_MAX_PAYMENT', (v) => /^\d+$/.test(v), 'must be a whole number of lovelace'));
   return {
     relayerUrl: need(env, 'RELAYER_URL', url, 'must be a URL'),
@@ -48,6 +51,7 @@ export function resolverSettingsFromEnv(env: Env) {
     },
     maxPayment: (o: { takerAsset: string }) => (o.takerAsset === 'lovelace' ? maxPayment : null),
     jobsFile: env.RESOLVER_JOBS_FILE ?? './.data/resolver-jobs.json',
+    publicActions: publicActions === 'on',
   };
 }
 

@@ -24,6 +24,9 @@ export interface ResolverSettings {
   jobsFile: string;
   logger: Logger;
   pollMs?: number;
+  /** Public withdrawals/cancellations of others' escrows (default on) and how often to poll for them. */
+  publicActions?: boolean;
+  publicActionsPollMs?: number;
 }
 
 export async function createResolver(s: ResolverSettings): Promise<{ bot: ResolverBot; close(): Promise<void> }> {
@@ -44,6 +47,8 @@ export async function createResolver(s: ResolverSettings): Promise<{ bot: Resolv
     jobsFile: s.jobsFile,
     logger: s.logger,
     ...(s.pollMs !== undefined ? { pollMs: s.pollMs } : {}),
+    ...(s.publicActions !== undefined ? { publicActions: s.publicActions } : {}),
+    ...(s.publicActionsPollMs !== undefined ? { publicActionsPollMs: s.publicActionsPollMs } : {}),
   });
   return {
     bot,

@@ -21,6 +21,8 @@ describe('resolver settings', () => {
     expect(s.cardano).toMatchObject({ host: '127.0.0.1', port: 1337, chain: 'cardano:devnet', networkId: 0 });
     expect(s.maxPayment({ takerAsset: 'lovelace' })).toBe(5_600_000n);
     expect(s.maxPayment({ takerAsset: 'ab'.repeat(28) })).toBeNull();
+    expect(s.publicActions).toBe(true);
+    expect(resolverSettingsFromEnv({ ...good, RESOLVER_PUBLIC_ACTIONS: 'off' }).publicActions).toBe(false);
   });
 
   it.each([
@@ -32,6 +34,7 @@ describe('resolver settings', () => {
     ['RESOLVER_MAX_PAYMENT', '5.6'],
     ['OGMIOS_URL', 'not a url'],
     ['CARDANO_NETWORK', 'testnet'],
+    ['RESOLVER_PUBLIC_ACTIONS', 'yes'],
   ])('refuses a bad %s, naming it', (name, value) => {
     expect(() => resolverSettingsFromEnv({ ...good, [name]: value })).toThrow(new RegExp(`^${name}: `));
   });
