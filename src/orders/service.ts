@@ -202,22 +202,6 @@ export class OrderService {
     return { orderHash: updated.orderHash, status: updated.status };
   }
 
-  /** Active orders whose expiry has passed become `expired`. Returns how many moved. */
-  async expireDue(now: number = this.deps.clock()): Promise<number> {
-    const due = (await this.deps.repo.listActive()).filter((s) => s.order.expiry < now);
-    let moved = 0;
-    for (const stored of due) {
-      try {
-        await this.move(stored, 'expired', { type: 'expired', data: { expiry: stored.order.expiry, at: now } });
-        moved++;
-      } catch (err) {
-        // Another instance or a fill got there first: the CAS refused, nothing to do.
-        if (!(err instanceof RelayerError && err.code === 'INVALID_STATUS')) throw err;
-      }
-    }
-    return moved;
-  }
-
   async get(orderHash: Hex): Promise<OrderDetail> {
     const stored = await this.mustGet(orderHash);
     const [timeline, escrows] = await Promise.all([

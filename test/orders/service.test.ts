@@ -54,26 +54,6 @@ async function submitted(svc: OrderService, expiresIn = 3_600): Promise<Hex> {
   return orderHash;
 }
 
-describe('expireDue', () => {
-  it('moves active orders past their expiry to expired (timeline + bus), and leaves the rest', async () => {
-    const bus = new InProcessBus();
-    const svc = service({ bus });
-    const soon = await submitted(svc, 60);
-    const later = await submitted(svc, 3_600);
-    const updates: string[] = [];
-    bus.subscribe('orders', (m) => m.kind === 'updated' && updates.push(`${m.data.orderHash}:${m.data.status}`));
-
-    expect(await svc.expireDue(clock.now + 60)).toBe(0); // expiry is the last second the order may be filled
-    expect(await svc.expireDue(clock.now + 61)).toBeGreaterThanOrEqual(1);
-    expect((await repo.get(soon))?.status).toBe('expired');
-    expect((await repo.get(later))?.status).toBe('active');
-    expect(updates).toContain(`${soon}:expired`);
-    const timeline = await repo.timeline(soon);
-    expect(timeline.map((e) => e.type)).toEqual(['created', 'expired']);
-    expect(await svc.expireDue(clock.now + 61)).toBe(0);
-  });
-});
-
 describe('maker funds', () => {
   it('a failed balance/allowance check → 422 with its code, nothing stored; a passing one lets the order in', async () => {
     const refusing = service({ makerFunds: { check: async () => ({ ok: false, code: 'INSUFFICIENT_ALLOWANCE', message: 'approve the factory' }) } });
@@ -166,27 +146,5 @@ describe('pricing without a book', () => {
       clock.now -= 90;
     }
     expect(svc.activeSnapshot().items).toEqual([]);
-  });
-});
-
-describe('ExpirySweeper', () => {
-  it('sweeps on demand through the service, joins a sweep in flight, and stops idempotently', async () => {
-    const { ExpirySweeper } = await import('../../src/orders/expiry-sweeper.js');
-    const svc = service();
-    const hash = await submitted(svc, 30);
-    clock.now += 31;
-    try {
-      const sweeper = new ExpirySweeper({ orders: svc, logger, intervalMs: 60_000 });
-      sweeper.start();
-      sweeper.start();
-      const [a, b] = await Promise.all([sweeper.sweepNow(), sweeper.sweepNow()]);
-      expect(a).toBeGreaterThanOrEqual(1);
-      expect(b).toBe(a);
-      expect((await repo.get(hash))?.status).toBe('expired');
-      await sweeper.stop();
-      await sweeper.stop();
-    } finally {
-      clock.now -= 31;
-    }
   });
 });
