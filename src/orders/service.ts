@@ -1,6 +1,7 @@
 /**
- * The order use-cases (DESIGN §2 `orders/`): intake, maker cancel, secret reveal, expiry sweep
- * and queries. No HTTP here: callers get plain values or a RelayerError with a stable code.
+ * The order use-cases (DESIGN §2 `orders/`): intake, maker cancel, secret reveal and queries
+ * (expiry is the settlement sweep's job). No HTTP here: callers get plain values or a
+ * RelayerError with a stable code.
  * The store is the source of truth; bus messages go out only after the store committed.
  */
 import type { Logger } from 'pino';
