@@ -43,6 +43,26 @@ export class RelayerApiError extends Error {
   }
 }
 
+/** An escrow as the relayer's monitors saw it (GET /api/escrows); amounts are decimal strings. */
+export interface EscrowRecord {
+  chain: string;
+  /** EVM: the escrow's address. Cardano: `"<txHash>#<index>"`. */
+  escrowId: string;
+  orderHash: `0x${string}`;
+  side: 'src' | 'dst';
+  status: 'created' | 'withdrawn' | 'cancelled' | 'rescued' | 'reverted';
+  amount: string;
+  /** The creation event: the escrow's terms. */
+  created: Record<string, unknown>;
+  /** The withdrawal, cancellation or rescue behind the status (`public`, `secret`, `to`, …), if any. */
+  statusEvent: (Record<string, unknown> & { type: string; public?: boolean }) | null;
+  txHash: string;
+  blockNumber: string;
+  final: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** An escrow anyone may settle now (GET /api/public-actions, WS `public_action`). */
 export interface PublicAction {
   orderHash: `0x${string}`;
@@ -98,7 +118,7 @@ export class RelayerClient {
     return this.request('POST', `/api/orders/${orderHash}/cancel`, { signature });
   }
 
-  escrows(query: { orderHash?: string; chain?: string } = {}): Promise<{ items: Record<string, unknown>[] }> {
+  escrows(query: { orderHash?: string; chain?: string } = {}): Promise<{ items: EscrowRecord[] }> {
     const qs = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
     return this.request('GET', `/api/escrows${qs.size ? `?${qs}` : ''}`);
   }

@@ -292,7 +292,7 @@ export class ResolverBot {
   /** Whether the relayer has seen the source escrow withdrawn or cancelled. */
   private async srcSettled(job: Job): Promise<boolean> {
     const { items } = await this.client.escrows({ orderHash: job.orderHash });
-    const srcEscrow = items.find((e) => e.side === 'src' && String(e.escrow).toLowerCase() === job.src!.escrow.toLowerCase());
+    const srcEscrow = items.find((e) => e.side === 'src' && e.escrowId.toLowerCase() === job.src!.escrow.toLowerCase());
     return srcEscrow !== undefined && srcEscrow.status !== 'created';
   }
 

@@ -141,7 +141,7 @@ export class PublicActionRunner {
 
   private async settledOnChain(action: PublicAction): Promise<boolean> {
     const { items } = await this.opts.client.escrows({ orderHash: action.orderHash });
-    const escrow = items.find((e) => e.chain === action.chain && String(e.escrow).toLowerCase() === action.escrow.toLowerCase());
+    const escrow = items.find((e) => e.chain === action.chain && e.escrowId.toLowerCase() === action.escrow.toLowerCase());
     return escrow !== undefined && escrow.status !== 'created';
   }
 
