@@ -19,7 +19,10 @@ import { signOrder } from '../../client/sign.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { DevnetWallet } from '../../devnet/cardano/wallet.js';
 import { approveFactory, startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
+import type { DestinationChain, ResolverBot } from '../../resolver/bot.js';
+import { PublicActionRunner } from '../../resolver/public-actions.js';
 import { EvmSourceChain, type SrcFill } from '../../resolver/evm.js';
+import { createResolver } from '../../resolver/setup.js';
 import { encodeEscrowDatum } from '../../src/chains/cardano/tx/escrow-datum.js';
 import { loadConfig } from '../../src/config.js';
 import { startRelayer, type RunningRelayer } from '../../src/main.js';
@@ -30,6 +33,9 @@ let relayer: RunningRelayer;
 let api: RelayerClient;
 let resolverEvm: EvmSourceChain;
 let resolverAda: DevnetWallet;
+/** A second, reference resolver that never fills: it only takes the public actions the relayer announces. */
+let watcher: { bot: ResolverBot; close(): Promise<void> };
+const API_KEY = 'e2e-watcher-resolver-key-0123';
 
 const TIMELOCKS = {
   srcWithdrawal: 4,
@@ -54,6 +60,7 @@ beforeAll(async () => {
       CARDANO_CONFIRMATIONS: '2',
       SECRET_MARGIN_SECONDS: '30',
       SETTLEMENT_TOLERANCE_SECONDS: '2',
+      API_KEYS: API_KEY,
     }),
     { logger: pino({ level: 'silent' }), devnets: { evm, cardano: ada } },
   );
@@ -63,9 +70,24 @@ beforeAll(async () => {
 
   // The maker lets the factory pull its tokens.
   await approveFactory(evm);
+
+  watcher = await createResolver({
+    relayerUrl: relayer.httpUrl,
+    wsUrl: relayer.wsUrl,
+    apiKey: API_KEY,
+    evm: { rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.otherResolver.privateKey },
+    cardano: { host: ada.host, port: ada.port, chain: ada.chain, networkId: 0, paymentKey: ada.accounts[1]!.privateKey },
+    maxPayment: () => null,
+    jobsFile: join(dataDir, 'watcher-jobs.json'),
+    logger: pino({ level: 'silent' }),
+    pollMs: 500,
+    publicActionsPollMs: 2_000,
+  });
+  await watcher.bot.start();
 }, 240_000);
 
 afterAll(async () => {
+  await watcher?.close();
   await relayer?.stop();
   await Promise.all([evm?.stop(), ada?.stop()]);
 });
@@ -188,7 +210,7 @@ describe('relayer on real local chains', () => {
     expect(await statusOf(orderHash)).toBe('src_escrowed');
   });
 
-  it('a resolver that never funds the destination: invalid fill, then a public cancel refunds the maker', { timeout: 240_000 }, async () => {
+  it('a resolver that never funds the destination: invalid fill, then another resolver public-cancels and the maker is refunded', { timeout: 240_000 }, async () => {
     const short = { srcWithdrawal: 2, srcPublicWithdrawal: 4, srcCancellation: 14, srcPublicCancellation: 18, dstWithdrawal: 2, dstPublicWithdrawal: 4, dstCancellation: 10 };
     const { orderHash, order, signature } = await makeOrder(short);
     const balance = () =>
@@ -203,14 +225,64 @@ describe('relayer on real local chains', () => {
     const invalid = (await api.order(orderHash)).timeline!.at(-1)!;
     expect(invalid.type).toBe('dst_escrow_invalid');
 
-    // After the public cancellation opens, anyone returns the maker's funds and earns the deposit.
-    const stranger = new EvmSourceChain({ rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.otherResolver.privateKey });
-    await expect.poll(() => stranger.now(), { timeout: 60_000, interval: 250 }).toBeGreaterThanOrEqual(fill.deployedAt + short.srcPublicCancellation);
-    await stranger.publicCancel(fill);
-    expect(await balance()).toBe(before);
+    // Once the public cancellation opens, the relayer announces it and the watching resolver
+    // returns the maker's funds, earning the deposit.
     await expect.poll(() => statusOf(orderHash), { timeout: 90_000, interval: 250 }).toBe('refunded');
+    expect(await balance()).toBe(before);
+    // The relayer may see the transaction before the watcher's receipt poll returns.
+    await expect
+      .poll(() => watcher.bot.publicActionRunner!.outcome({ chain: String(evm.chainId), escrow: fill.escrow, action: 'cancel' }), { timeout: 30_000 })
+      .toMatchObject({ state: 'done' });
+    const cancelledBy = (await api.escrows({ orderHash })).items.find((e) => e.side === 'src');
+    expect(cancelledBy).toMatchObject({ status: 'cancelled', statusEvent: expect.objectContaining({ public: true }) });
+
+    // A resolver that hears of it late sends it, is refused by the chain, and finds it settled.
+    const late = new PublicActionRunner({
+      client: new RelayerClient(relayer.httpUrl, { apiKey: API_KEY }),
+      src: new EvmSourceChain({ rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.stranger.privateKey }),
+      dst: { chain: ada.chain } as DestinationChain, // never reached: the action is on the EVM side
+      stateFile: join(await mkdtemp(join(tmpdir(), 'late-')), 'public-actions.json'),
+      ownsOrder: () => false,
+      logger: pino({ level: 'silent' }),
+    });
+    const action = {
+      orderHash, chain: String(evm.chainId), side: 'src' as const, action: 'cancel' as const, escrow: fill.escrow,
+      opensAt: fill.deployedAt + short.srcPublicCancellation, closesAt: null,
+      immutables: Object.fromEntries(Object.entries(fill.immutables).map(([k, v]) => [k, String(v)])),
+    };
+    late.offer(action);
+    await late.run();
+    expect(late.outcome(action)).toEqual({ state: 'settled_by_other' });
+    expect(await balance()).toBe(before);
     const statuses = (await api.order(orderHash)).timeline!.map((t) => t.toStatus);
     expect(statuses).toEqual(['active', 'src_escrowed', 'invalid_fill', 'refunding', 'refunded']);
+  });
+
+  it('a resolver that vanishes after the secret: another resolver public-withdraws both escrows and the swap executes', { timeout: 240_000 }, async () => {
+    // Secret window [2, 40) s after the fill (margin 30 s before dstCancellation 70); public windows at 25 s and 45 s.
+    const short = { srcWithdrawal: 2, srcPublicWithdrawal: 45, srcCancellation: 90, srcPublicCancellation: 600, dstWithdrawal: 2, dstPublicWithdrawal: 25, dstCancellation: 70 };
+    const { orderHash, secret, order, signature } = await makeOrder(short);
+    const price = BigInt((await api.order(orderHash)).currentAmount as string);
+    const fill = await resolverEvm.fill(order, signature, price);
+    await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 250 }).toBe('src_escrowed');
+    await lockDestination(orderHash, order, fill, price);
+    await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 250 }).toBe('ready_for_secret');
+    await api.revealSecret(orderHash, secret);
+
+    // The filling resolver never withdraws. The watcher withdraws the destination to the
+    // receiver, then the source to the taker, each in its public window.
+    await expect.poll(() => statusOf(orderHash), { timeout: 150_000, interval: 500 }).toBe('executed');
+    const escrows = (await api.escrows({ orderHash })).items;
+    expect(escrows.map((e) => [e.side, e.status, e.statusEvent?.public]).sort()).toEqual([
+      ['dst', 'withdrawn', true],
+      ['src', 'withdrawn', true],
+    ]);
+    const dstEscrow = escrows.find((e) => e.side === 'dst')!;
+    const runner = watcher.bot.publicActionRunner!;
+    await expect.poll(() => runner.outcome({ chain: ada.chain, escrow: dstEscrow.escrowId, action: 'withdraw' }), { timeout: 30_000 }).toMatchObject({ state: 'done' });
+    await expect.poll(() => runner.outcome({ chain: String(evm.chainId), escrow: fill.escrow, action: 'withdraw' }), { timeout: 30_000 }).toMatchObject({ state: 'done' });
+    const statuses = (await api.order(orderHash)).timeline!.map((t) => t.toStatus);
+    expect(statuses).toEqual(['active', 'src_escrowed', 'escrowed', 'ready_for_secret', 'secret_revealed', 'executed']);
   });
 
   it('undoes what rested on blocks a reorg removed: back to active on EVM, back to src_escrowed on Cardano', { timeout: 240_000 }, async () => {
