@@ -2,6 +2,7 @@
  * A typed client of the relayer's public HTTP API (DESIGN §8), for makers, resolvers and tools.
  * It depends on the wire format only (type imports), never on the relayer's internals.
  */
+import type { PublicActionMessage } from '../src/bus/types.js';
 import type { Timelocks, WireOrder } from '../src/domain/order.js';
 
 export type { WireOrder, Timelocks };
@@ -64,17 +65,7 @@ export interface EscrowRecord {
 }
 
 /** An escrow anyone may settle now (GET /api/public-actions, WS `public_action`). */
-export interface PublicAction {
-  orderHash: `0x${string}`;
-  chain: string;
-  side: 'src' | 'dst';
-  action: 'withdraw' | 'cancel';
-  escrow: string;
-  opensAt: number;
-  closesAt: number | null;
-  secret?: `0x${string}`;
-  immutables: Record<string, string> | null;
-}
+export type PublicAction = PublicActionMessage & { orderHash: `0x${string}`; secret?: `0x${string}` };
 
 export class RelayerClient {
   constructor(

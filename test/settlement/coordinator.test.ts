@@ -9,14 +9,13 @@ import type { TopicMessages } from '../../src/bus/types.js';
 import type { ChainEvent, EscrowCreatedEvent } from '../../src/chains/events.js';
 import { hashlockOf } from '../../src/domain/hashlock.js';
 import type { Hex, Order } from '../../src/domain/order.js';
-import { dstDeadlines, srcDeadlines } from '../../src/domain/timelocks.js';
 import { SettlementCoordinator } from '../../src/settlement/coordinator.js';
 import { ChainStateRepository } from '../../src/store/chain-state-repo.js';
 import { EscrowRepository } from '../../src/store/escrows-repo.js';
 import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { SettlementRepository } from '../../src/store/settlement-repo.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
-import { DEPLOYED, RECEIVER, testOrder } from './fixtures.js';
+import { DEPLOYED, dstEscrowEvent, srcEscrowEvent, testOrder } from './fixtures.js';
 
 const EVM = '31337';
 const ADA = 'cardano:devnet';
@@ -54,40 +53,13 @@ function meta(chain: string) {
 }
 
 function srcEscrow(hash: Hex, o: Order): EscrowCreatedEvent {
-  return {
-    ...meta(EVM),
-    type: 'escrow_created',
-    side: 'src',
-    escrow: `0x${block.toString(16).padStart(40, '1')}`,
-    orderHash: hash,
-    hashlock: o.hashlock,
-    maker: o.maker,
-    taker: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
-    token: o.makerAsset,
-    amount: o.makingAmount,
-    safetyDeposit: 1000n,
-    deployedAt: DEPLOYED,
-    deadlines: srcDeadlines(o.timelocks, DEPLOYED),
-    dst: { chain: ADA, receiver: RECEIVER, asset: 'lovelace', amount: 4_900_000n, safetyDeposit: 2_000_000n },
-  };
+  const m = meta(EVM);
+  return srcEscrowEvent(hash, o, { ...m, escrow: `0x${block.toString(16).padStart(40, '1')}` });
 }
 
 function dstEscrow(hash: Hex, o: Order, amount = 4_900_000n): EscrowCreatedEvent {
-  return {
-    ...meta(ADA),
-    type: 'escrow_created',
-    side: 'dst',
-    escrow: `${block.toString(16).padStart(64, 'a')}#0`,
-    orderHash: hash,
-    hashlock: o.hashlock,
-    maker: RECEIVER,
-    taker: 'ee'.repeat(28),
-    token: 'lovelace',
-    amount,
-    safetyDeposit: 2_000_000n,
-    deployedAt: DEPLOYED + 10,
-    deadlines: dstDeadlines(o.timelocks, DEPLOYED),
-  };
+  const m = meta(ADA);
+  return dstEscrowEvent(hash, o, { ...m, escrow: `${block.toString(16).padStart(64, 'a')}#0`, amount });
 }
 
 function withdrawal(of: EscrowCreatedEvent, secret: Hex): ChainEvent {
@@ -101,7 +73,7 @@ async function finalize(e: ChainEvent) {
   await chainState.apply({ chain: e.chain, cursor: { height: e.blockNumber, hash: e.blockHash }, finalized: [e.id] });
 }
 
-function coordinator(bus = new InProcessBus()) {
+function coordinator(bus = new InProcessBus(), over: { announceEveryMs?: number } = {}) {
   return new SettlementCoordinator({
     store: settlementStore,
     orders,
@@ -109,7 +81,19 @@ function coordinator(bus = new InProcessBus()) {
     clock: () => now,
     policy: { toleranceSeconds: 20, secretMarginSeconds: 60 },
     logger,
+    ...over,
   });
+}
+
+/** A matching source and destination escrow, both seen and final. */
+async function bothEscrowsFinal(hash: Hex, order: Order) {
+  const src = srcEscrow(hash, order);
+  const dst = dstEscrow(hash, order);
+  for (const e of [src, dst]) {
+    await observe(e);
+    await finalize(e);
+  }
+  return { src, dst };
 }
 
 async function insert(hash: Hex, order: Order) {
@@ -232,12 +216,7 @@ describe('secret re-announcement', () => {
     const secret = `0x${'47'.repeat(32)}` as Hex;
     const { hash, order } = newOrder(secret);
     await insert(hash, order);
-    const src = srcEscrow(hash, order);
-    const dst = dstEscrow(hash, order);
-    for (const e of [src, dst]) {
-      await observe(e);
-      await finalize(e);
-    }
+    await bothEscrowsFinal(hash, order);
     const bus = new InProcessBus();
     const shared: TopicMessages['secrets'][] = [];
     bus.subscribe('secrets', (m) => shared.push(m));
@@ -259,24 +238,11 @@ describe('public action announcements', () => {
     const secret = `0x${'48'.repeat(32)}` as Hex;
     const { hash, order } = newOrder(secret);
     await insert(hash, order);
-    const src = srcEscrow(hash, order);
-    const dst = dstEscrow(hash, order);
-    for (const e of [src, dst]) {
-      await observe(e);
-      await finalize(e);
-    }
+    const { dst } = await bothEscrowsFinal(hash, order);
     const bus = new InProcessBus();
     const announced: TopicMessages['actions'][] = [];
     bus.subscribe('actions', (m) => announced.push(m));
-    const c = new SettlementCoordinator({
-      store: settlementStore,
-      orders,
-      bus,
-      clock: () => now,
-      policy: { toleranceSeconds: 20, secretMarginSeconds: 60 },
-      logger,
-      announceEveryMs: 60_000,
-    });
+    const c = coordinator(bus, { announceEveryMs: 60_000 });
     now = DEPLOYED + 40;
     await c.drain();
     expect(await orders.transition(hash, ['ready_for_secret'], 'secret_revealed', { type: 'secret_revealed' }, { secret })).not.toBeNull();

@@ -4,53 +4,20 @@ import type { ChainEvent, EscrowCreatedEvent } from '../../src/chains/events.js'
 import { hashlockOf } from '../../src/domain/hashlock.js';
 import type { Hex } from '../../src/domain/order.js';
 import type { OrderStatus } from '../../src/domain/status.js';
-import { dstDeadlines, packTimelocks, srcDeadlines } from '../../src/domain/timelocks.js';
+import { packTimelocks } from '../../src/domain/timelocks.js';
 import { buildEscrowView } from '../../src/settlement/escrow-view.js';
 import { publicActionKey, publicActions } from '../../src/settlement/public-actions.js';
-import { DEPLOYED, RECEIVER, testOrder } from './fixtures.js';
+import { cancelledEvent, DEPLOYED, dstEscrowEvent, srcEscrowEvent, testOrder, withdrawnEvent } from './fixtures.js';
 
 const SECRET = `0x${'5a'.repeat(32)}` as Hex;
 const HASH = `0x${'ab'.repeat(32)}` as Hex;
 const order = testOrder({ hashlock: hashlockOf(SECRET) });
 const t = order.timelocks;
 
-const meta = (chain: string, n: number) => ({ id: `${chain}:0x${n}:0`, chain, txHash: `0x${n}`, index: 0, blockNumber: BigInt(n), blockHash: `0xb${n}`, blockTime: DEPLOYED });
-
-const src: EscrowCreatedEvent = {
-  ...meta('31337', 1),
-  type: 'escrow_created',
-  side: 'src',
-  escrow: '0x1111111111111111111111111111111111111111',
-  orderHash: HASH,
-  hashlock: order.hashlock,
-  maker: order.maker,
-  taker: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
-  token: order.makerAsset,
-  amount: order.makingAmount,
-  safetyDeposit: 1000n,
-  deployedAt: DEPLOYED,
-  deadlines: srcDeadlines(t, DEPLOYED),
-  dst: { chain: 'cardano:devnet', receiver: RECEIVER, asset: 'lovelace', amount: 4_900_000n, safetyDeposit: 2_000_000n },
-};
-
-const dst = (amount = 4_900_000n, n = 2): EscrowCreatedEvent => ({
-  ...meta('cardano:devnet', n),
-  type: 'escrow_created',
-  side: 'dst',
-  escrow: `${'aa'.repeat(32)}#${n}`,
-  orderHash: HASH,
-  hashlock: order.hashlock,
-  maker: RECEIVER,
-  taker: 'ee'.repeat(28),
-  token: 'lovelace',
-  amount,
-  safetyDeposit: 2_000_000n,
-  deployedAt: DEPLOYED + 10,
-  deadlines: dstDeadlines(t, DEPLOYED),
-});
-
-const withdrawn = (of: EscrowCreatedEvent, n: number): ChainEvent => ({ ...meta(of.chain, n), type: 'escrow_withdrawn', side: of.side, escrow: of.escrow, orderHash: HASH, secret: SECRET, public: false, to: of.maker });
-const cancelled = (of: EscrowCreatedEvent, n: number): ChainEvent => ({ ...meta(of.chain, n), type: 'escrow_cancelled', side: of.side, escrow: of.escrow, orderHash: HASH, public: false, to: of.maker });
+const src = srcEscrowEvent(HASH, order);
+const dst = (amount = 4_900_000n): EscrowCreatedEvent => dstEscrowEvent(HASH, order, { amount });
+const withdrawn = (of: EscrowCreatedEvent): ChainEvent => withdrawnEvent(of, SECRET);
+const cancelled = (of: EscrowCreatedEvent): ChainEvent => cancelledEvent(of, of.maker);
 
 function actionsAt(now: number, status: OrderStatus, events: ChainEvent[], secret: Hex | null = SECRET) {
   const view = buildEscrowView(events.map((event) => ({ status: 'final' as const, event })));
@@ -85,9 +52,9 @@ describe('public actions', () => {
 
   it('stops offering a withdrawal once its escrow is settled or its cancellation opened', () => {
     const d = dst();
-    expect(actionsAt(DEPLOYED + t.srcPublicWithdrawal, 'secret_revealed', [src, d, withdrawn(d, 3)]).map((a) => a.side)).toEqual(['src']);
+    expect(actionsAt(DEPLOYED + t.srcPublicWithdrawal, 'secret_revealed', [src, d, withdrawn(d)]).map((a) => a.side)).toEqual(['src']);
     expect(actionsAt(DEPLOYED + t.dstCancellation, 'secret_revealed', [src, d]).map((a) => a.side)).toEqual(['src']);
-    expect(actionsAt(DEPLOYED + t.srcPublicWithdrawal, 'secret_revealed', [src, d, withdrawn(d, 3), withdrawn(src, 4)])).toEqual([]);
+    expect(actionsAt(DEPLOYED + t.srcPublicWithdrawal, 'secret_revealed', [src, d, withdrawn(d), withdrawn(src)])).toEqual([]);
   });
 
   it('never offers withdrawals without the secret, or once the order is refunding', () => {
@@ -95,7 +62,7 @@ describe('public actions', () => {
     expect(actionsAt(DEPLOYED + t.srcPublicWithdrawal, 'ready_for_secret', [src, d])).toEqual([]);
     expect(actionsAt(DEPLOYED + t.srcPublicWithdrawal, 'secret_revealed', [src, d], null)).toEqual([]);
     // The destination went back to the resolver: withdrawing the source would pay it for nothing.
-    expect(actionsAt(DEPLOYED + t.srcPublicWithdrawal, 'refunding', [src, d, cancelled(d, 3)])).toEqual([]);
+    expect(actionsAt(DEPLOYED + t.srcPublicWithdrawal, 'refunding', [src, d, cancelled(d)])).toEqual([]);
   });
 
   it('never offers a destination escrow that fails verification', () => {
@@ -109,8 +76,8 @@ describe('public actions', () => {
     const [cancel] = actionsAt(at, 'invalid_fill', [src]);
     expect(cancel).toMatchObject({ side: 'src', action: 'cancel', escrow: src.escrow, opensAt: at, closesAt: null });
     expect(cancel!.secret).toBeUndefined();
-    expect(actionsAt(at, 'refunding', [src, dst(), cancelled(dst(), 3)]).map((a) => a.action)).toEqual(['cancel']);
-    expect(actionsAt(at, 'refunding', [src, cancelled(src, 3)])).toEqual([]);
+    expect(actionsAt(at, 'refunding', [src, dst(), cancelled(dst())]).map((a) => a.action)).toEqual(['cancel']);
+    expect(actionsAt(at, 'refunding', [src, cancelled(src)])).toEqual([]);
     expect(actionsAt(at, 'refunded', [src])).toEqual([]);
   });
 

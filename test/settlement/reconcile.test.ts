@@ -4,10 +4,10 @@ import { hashlockOf } from '../../src/domain/hashlock.js';
 import type { Hex, Order } from '../../src/domain/order.js';
 import { nextStatus } from '../../src/domain/state-machine.js';
 import type { OrderStatus } from '../../src/domain/status.js';
-import { dstDeadlines, srcDeadlines } from '../../src/domain/timelocks.js';
+import { dstDeadlines } from '../../src/domain/timelocks.js';
 import { buildEscrowView } from '../../src/settlement/escrow-view.js';
 import { nextStep, secretRelease, type SettlementPolicy, type Step } from '../../src/settlement/reconcile.js';
-import { DEPLOYED, RECEIVER, testOrder } from './fixtures.js';
+import { cancelledEvent, DEPLOYED, dstEscrowEvent, RECEIVER, srcEscrowEvent, testOrder, withdrawnEvent } from './fixtures.js';
 
 const SECRET = `0x${'11'.repeat(32)}` as Hex;
 const HASHLOCK = hashlockOf(SECRET);
@@ -15,66 +15,10 @@ const ORDER_HASH = `0x${'ab'.repeat(32)}` as Hex;
 const policy: SettlementPolicy = { toleranceSeconds: 20, secretMarginSeconds: 60 };
 const order: Order = testOrder({ hashlock: HASHLOCK });
 
-let n = 0;
-function meta(chain: string, blockTime: number) {
-  n++;
-  return { id: `${chain}:0x${n}:0`, chain, txHash: `0x${n}`, index: 0, blockNumber: BigInt(n), blockHash: `0xb${n}`, blockTime };
-}
-
-const src = (): EscrowCreatedEvent => ({
-  ...meta('31337', DEPLOYED),
-  type: 'escrow_created',
-  side: 'src',
-  escrow: '0x1111111111111111111111111111111111111111',
-  orderHash: ORDER_HASH,
-  hashlock: HASHLOCK,
-  maker: order.maker,
-  taker: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
-  token: order.makerAsset,
-  amount: order.makingAmount,
-  safetyDeposit: 1000n,
-  deployedAt: DEPLOYED,
-  deadlines: srcDeadlines(order.timelocks, DEPLOYED),
-  dst: { chain: 'cardano:devnet', receiver: RECEIVER, asset: 'lovelace', amount: 4_900_000n, safetyDeposit: 2_000_000n },
-});
-
-const dst = (over: Partial<EscrowCreatedEvent> = {}): EscrowCreatedEvent => ({
-  ...meta('cardano:devnet', DEPLOYED + 10),
-  type: 'escrow_created',
-  side: 'dst',
-  escrow: `${'aa'.repeat(32)}#0`,
-  orderHash: ORDER_HASH,
-  hashlock: HASHLOCK,
-  maker: RECEIVER,
-  taker: 'ee'.repeat(28),
-  token: 'lovelace',
-  amount: 4_900_000n,
-  safetyDeposit: 2_000_000n,
-  deployedAt: DEPLOYED + 10,
-  deadlines: dstDeadlines(order.timelocks, DEPLOYED),
-  ...over,
-});
-
-const withdrawn = (of: EscrowCreatedEvent, secret: Hex = SECRET): ChainEvent => ({
-  ...meta(of.chain, DEPLOYED + 200),
-  type: 'escrow_withdrawn',
-  side: of.side,
-  escrow: of.escrow,
-  orderHash: ORDER_HASH,
-  secret,
-  public: false,
-  to: of.side === 'dst' ? RECEIVER : of.taker,
-});
-
-const cancelled = (of: EscrowCreatedEvent): ChainEvent => ({
-  ...meta(of.chain, DEPLOYED + 950),
-  type: 'escrow_cancelled',
-  side: of.side,
-  escrow: of.escrow,
-  orderHash: ORDER_HASH,
-  public: false,
-  to: of.side === 'src' ? order.maker : of.taker,
-});
+const src = (): EscrowCreatedEvent => srcEscrowEvent(ORDER_HASH, order);
+const dst = (over: Partial<EscrowCreatedEvent> = {}): EscrowCreatedEvent => dstEscrowEvent(ORDER_HASH, order, over);
+const withdrawn = (of: EscrowCreatedEvent, secret: Hex = SECRET): ChainEvent => withdrawnEvent(of, secret);
+const cancelled = (of: EscrowCreatedEvent): ChainEvent => cancelledEvent(of, of.side === 'src' ? order.maker : of.taker);
 
 const observed = (event: ChainEvent): ChainEventUpdate => ({ status: 'observed', event });
 const final = (event: ChainEvent): ChainEventUpdate => ({ status: 'final', event });
