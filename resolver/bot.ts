@@ -29,10 +29,25 @@ export interface DstEscrowRequest {
   cancellationAt: number;
 }
 
+/** A signed, not yet confirmed escrow transaction, persisted before it is sent. */
+export interface PendingDstTx {
+  txId: string;
+  cbor: string;
+  /** The escrow output, "<txId>#<index>". */
+  escrow: string;
+}
+
 /** What the resolver needs from the destination chain (Cardano in the reference setup). */
 export interface DestinationChain {
   chain: string;
-  createEscrow(req: DstEscrowRequest): Promise<{ escrow: string; txId: string }>;
+  /** Builds and signs the escrow transaction; sends nothing. */
+  prepareEscrow(req: DstEscrowRequest): Promise<PendingDstTx>;
+  /**
+   * Sends (or re-sends the identical bytes of) a prepared tx; resolves 'landed' once the escrow
+   * output is on chain, 'dead' when it can never land (its inputs were spent by another
+   * transaction and the output is absent). Throws when undecided yet: retry with the same bytes.
+   */
+  submitEscrow(p: PendingDstTx): Promise<'landed' | 'dead'>;
   withdraw(escrow: string, secret: Hex): Promise<string>;
   cancel(escrow: string): Promise<string>;
   /** Anyone's escrow, in its public-withdrawal window: pays the receiver, the deposit to us. */
@@ -55,6 +70,8 @@ export interface Job {
   dstAmount: string;
   src?: { escrow: string; txHash: string; deployedAt: number; immutables: Record<string, string> };
   dst?: { escrow: string; txId: string; withdrawalAt: number; cancellationAt: number };
+  /** The destination escrow tx once signed and until it landed or died: a retry re-sends these bytes. */
+  dstPending?: PendingDstTx;
   secret?: Hex;
   txs: Record<string, string>;
   error?: string;
@@ -254,11 +271,25 @@ export class ResolverBot {
         publicWithdrawalAt: base + o.timelocks.dstPublicWithdrawal * 1000,
         cancellationAt: base + o.timelocks.dstCancellation * 1000,
       };
-      const created = await dst.createEscrow(req);
-      job.dst = { escrow: created.escrow, txId: created.txId, withdrawalAt: req.withdrawalAt, cancellationAt: req.cancellationAt };
-      job.txs.dstEscrow = created.txId;
-      this.transition(job, 'dst_created');
-      await this.saveJobs();
+      // Persist the signed tx BEFORE sending it: after a lost answer or a crash the retry re-sends
+      // the same bytes (its inputs spend once), so the resolver can never lock a second escrow.
+      if (!job.dstPending) {
+        job.dstPending = await dst.prepareEscrow(req);
+        await this.saveJobs();
+      }
+      const pending = job.dstPending;
+      let outcome = await dst.submitEscrow(pending);
+      if (outcome === 'dead' && (await this.dstEscrowRecorded(job, pending))) outcome = 'landed';
+      delete job.dstPending;
+      if (outcome === 'landed') {
+        job.dst = { escrow: pending.escrow, txId: pending.txId, withdrawalAt: req.withdrawalAt, cancellationAt: req.cancellationAt };
+        job.txs.dstEscrow = pending.txId;
+        this.transition(job, 'dst_created');
+        await this.saveJobs();
+      } else {
+        await this.saveJobs();
+        logger.warn({ orderHash: job.orderHash, txId: pending.txId }, 'destination escrow tx can never land (its inputs were spent elsewhere); preparing a new one');
+      }
     }
     if (job.state === 'dst_created' && job.dst && job.src) {
       if (job.secret) {
@@ -336,6 +367,17 @@ export class ResolverBot {
     const tmp = `${this.opts.jobsFile}.tmp`;
     await writeFile(tmp, JSON.stringify([...this.jobs.values()], null, 2), { mode: 0o600 });
     await rename(tmp, this.opts.jobsFile);
+  }
+
+  /**
+   * Whether the relayer recorded `pending`'s escrow output. The chain reads a tx as 'dead' when
+   * its inputs are spent and none of its outputs remain — which is also what a tx that DID land
+   * looks like once its escrow was settled (e.g. public-withdrawn during a long outage) and its
+   * change reused. The relayer's escrow records keep it, so we never build a second escrow then.
+   */
+  private async dstEscrowRecorded(job: Job, pending: PendingDstTx): Promise<boolean> {
+    const { items } = await this.client.escrows({ orderHash: job.orderHash });
+    return items.some((e) => e.side === 'dst' && e.escrowId.toLowerCase() === pending.escrow.toLowerCase());
   }
 }
 

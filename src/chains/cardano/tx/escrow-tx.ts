@@ -77,10 +77,44 @@ async function finish(ctx: EscrowTxContext, builder: TxBuilder): Promise<EscrowT
     try {
       await ctx.provider.postTransactionToChain(tx);
     } catch (err) {
-      throw new CardanoTxError('SUBMIT_FAILED', `transaction ${tx.getId()} was refused: ${(err as Error).message}`, err);
+      throw new CardanoTxError('SUBMIT_FAILED', `transaction ${tx.getId()} was refused: ${errorText(err)}`, err);
     }
   }
   return { tx, txId: tx.getId() };
+}
+
+/**
+ * Sends a transaction signed earlier (built with `submit: false` and persisted as CBOR). Sending
+ * the identical bytes again is safe: a transaction's inputs can be spent once, so a copy that
+ * already reached the node is refused (Ogmios 3117), never applied twice.
+ */
+export async function submitSigned(ctx: Pick<EscrowTxContext, 'provider'>, cbor: string): Promise<string> {
+  let tx: Core.Transaction;
+  try {
+    tx = Core.Transaction.fromCbor(Core.TxCBOR(cbor));
+  } catch (err) {
+    throw new CardanoTxError('SUBMIT_FAILED', `not a transaction: ${(err as Error).message}`, err);
+  }
+  try {
+    await ctx.provider.postTransactionToChain(tx);
+  } catch (err) {
+    throw new CardanoTxError('SUBMIT_FAILED', `transaction ${tx.getId()} was refused: ${errorText(err)}`, err);
+  }
+  return tx.getId();
+}
+
+/** The Ogmios client rejects with a JSONRPCError (`code`, `message`), or the raw response (`{ error: { code, message } }`). */
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const e = (err as { error?: { code?: number; message?: string } } | undefined)?.error;
+  return e ? `${e.code ?? '?'} ${e.message ?? ''}`.trim() : String(err);
+}
+
+/** The Ogmios error code behind a SUBMIT_FAILED (3117: unknown or already spent inputs), if any. */
+export function submitErrorCode(err: unknown): number | undefined {
+  const cause = (err instanceof CardanoTxError ? err.details : err) as { code?: unknown; error?: { code?: unknown } } | undefined;
+  const code = cause?.code ?? cause?.error?.code;
+  return typeof code === 'number' ? code : undefined;
 }
 
 /** The escrow output's value: `amount` of the asset plus the lovelace safety deposit. */
