@@ -293,8 +293,10 @@ export class ResolverBot {
     }
     if (job.state === 'dst_created' && job.dst && job.src) {
       if (job.secret) {
-        const tx = await dst.withdraw(job.dst.escrow, job.secret);
-        job.txs.dstWithdraw = tx;
+        // Another resolver may have public-withdrawn it already (the receiver is paid either way).
+        const escrow = job.dst.escrow;
+        const tx = await this.unlessSettled(job, 'dst', escrow, () => dst.withdraw(escrow, job.secret!));
+        if (tx) job.txs.dstWithdraw = tx;
         this.transition(job, 'dst_withdrawn');
         await this.saveJobs();
       } else if ((await dst.nowMs()) >= job.dst.cancellationAt) {
@@ -308,23 +310,41 @@ export class ResolverBot {
     }
     if (job.state === 'dst_cancelled' && job.src && (await src.now()) >= job.src.deployedAt + o.timelocks.srcCancellation) {
       // Someone may have public-cancelled it first; then there is nothing left to send.
-      if (!(await this.srcSettled(job))) job.txs.srcCancel = await src.cancel(this.srcFill(job));
+      const tx = await this.unlessSettled(job, 'src', job.src.escrow, () => src.cancel(this.srcFill(job)));
+      if (tx) job.txs.srcCancel = tx;
       this.transition(job, 'cancelled');
       await this.saveJobs();
       logger.warn({ orderHash: job.orderHash }, 'source escrow cancelled: the maker has its funds back');
     }
     if (job.state === 'dst_withdrawn' && job.secret && job.src) {
-      job.txs.srcWithdraw = await src.withdraw(this.srcFill(job), job.secret);
+      const secret = job.secret;
+      const tx = await this.unlessSettled(job, 'src', job.src.escrow, () => src.withdraw(this.srcFill(job), secret));
+      if (tx) job.txs.srcWithdraw = tx;
       this.transition(job, 'done');
       await this.saveJobs();
     }
   }
 
-  /** Whether the relayer has seen the source escrow withdrawn or cancelled. */
-  private async srcSettled(job: Job): Promise<boolean> {
+  /**
+   * Sends `action` unless the relayer has already seen the escrow withdrawn or cancelled (someone
+   * took a public window first, or our own earlier attempt landed before a crash). Returns the
+   * transaction, or null when there was nothing left to do. A failed send that turns out to be
+   * settled counts as settled; any other failure is thrown and retried on the next tick.
+   */
+  private async unlessSettled(job: Job, side: 'src' | 'dst', escrow: string, action: () => Promise<string>): Promise<string | null> {
+    if (await this.escrowSettled(job, side, escrow)) return null;
+    try {
+      return await action();
+    } catch (err) {
+      if (await this.escrowSettled(job, side, escrow)) return null;
+      throw err;
+    }
+  }
+
+  private async escrowSettled(job: Job, side: 'src' | 'dst', escrow: string): Promise<boolean> {
     const { items } = await this.client.escrows({ orderHash: job.orderHash });
-    const srcEscrow = items.find((e) => e.side === 'src' && e.escrowId.toLowerCase() === job.src!.escrow.toLowerCase());
-    return srcEscrow !== undefined && srcEscrow.status !== 'created';
+    const record = items.find((e) => e.side === side && e.escrowId.toLowerCase() === escrow.toLowerCase());
+    return record !== undefined && record.status !== 'created' && record.status !== 'reverted';
   }
 
   private srcFill(job: Job): SrcFill {

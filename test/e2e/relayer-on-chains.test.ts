@@ -3,7 +3,7 @@
  * Cardano devnet with the committed escrow validator, both real monitors, the coordinator, the
  * HTTP API and the secret gate. The test plays maker and resolver with real transactions.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +19,7 @@ import { signOrder } from '../../client/sign.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { DevnetWallet } from '../../devnet/cardano/wallet.js';
 import { approveFactory, startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
-import type { DestinationChain, ResolverBot } from '../../resolver/bot.js';
+import type { DestinationChain, Job, ResolverBot } from '../../resolver/bot.js';
 import { PublicActionRunner } from '../../resolver/public-actions.js';
 import { EvmSourceChain, type SrcFill } from '../../resolver/evm.js';
 import { createResolver } from '../../resolver/setup.js';
@@ -283,6 +283,30 @@ describe('relayer on real local chains', () => {
     await expect.poll(() => runner.outcome({ chain: String(evm.chainId), escrow: fill.escrow, action: 'withdraw' }), { timeout: 30_000 }).toMatchObject({ state: 'done' });
     const statuses = (await api.order(orderHash)).timeline!.map((t) => t.toStatus);
     expect(statuses).toEqual(['active', 'src_escrowed', 'escrowed', 'ready_for_secret', 'secret_revealed', 'executed']);
+
+    // The filling resolver comes back with its job where it left it: it finds both escrows
+    // settled by the watcher, sends nothing, and closes the job.
+    const jobsFile = join(await mkdtemp(join(tmpdir(), 'returning-')), 'jobs.json');
+    const job: Job = {
+      orderHash: orderHash.toLowerCase() as Hex, state: 'dst_created', order, dstAmount: price.toString(), secret,
+      src: { escrow: fill.escrow, txHash: fill.txHash, deployedAt: fill.deployedAt, immutables: Object.fromEntries(Object.entries(fill.immutables).map(([k, v]) => [k, String(v)])) },
+      dst: { escrow: dstEscrow.escrowId, txId: dstEscrow.escrowId.split('#')[0]!, withdrawalAt: 0, cancellationAt: (fill.deployedAt + short.dstCancellation) * 1000 },
+      txs: {}, updatedAt: new Date().toISOString(),
+    };
+    await writeFile(jobsFile, JSON.stringify([job]));
+    const returning = await createResolver({
+      relayerUrl: relayer.httpUrl, wsUrl: relayer.wsUrl, apiKey: API_KEY,
+      evm: { rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.resolver.privateKey },
+      cardano: { host: ada.host, port: ada.port, chain: ada.chain, networkId: 0, paymentKey: ada.accounts[0]!.privateKey },
+      maxPayment: () => null, jobsFile, logger: pino({ level: 'silent' }), pollMs: 300, publicActions: false,
+    });
+    try {
+      await returning.bot.start();
+      const closed = await returning.bot.waitFor(orderHash, ['done'], 60_000);
+      expect(closed.txs).toEqual({});
+    } finally {
+      await returning.close();
+    }
   });
 
   it('undoes what rested on blocks a reorg removed: back to active on EVM, back to src_escrowed on Cardano', { timeout: 240_000 }, async () => {
