@@ -259,18 +259,7 @@ export class ResolverBot {
     const { src, dst, logger } = { src: this.opts.src, dst: this.opts.dst, logger: this.opts.logger };
     const o = job.order;
     if (job.state === 'src_created' && job.src) {
-      const base = job.src.deployedAt * 1000;
-      const req: DstEscrowRequest = {
-        orderHash: job.orderHash,
-        hashlock: o.hashlock as Hex,
-        receiver: o.receiver,
-        asset: o.takerAsset,
-        amount: BigInt(job.dstAmount),
-        safetyDeposit: BigInt(o.dstSafetyDeposit),
-        withdrawalAt: base + o.timelocks.dstWithdrawal * 1000,
-        publicWithdrawalAt: base + o.timelocks.dstPublicWithdrawal * 1000,
-        cancellationAt: base + o.timelocks.dstCancellation * 1000,
-      };
+      const req = dstEscrowRequest(job);
       // Persist the signed tx BEFORE sending it: after a lost answer or a crash the retry re-sends
       // the same bytes (its inputs spend once), so the resolver can never lock a second escrow.
       if (!job.dstPending) {
@@ -402,3 +391,24 @@ export class ResolverBot {
 }
 
 const now = () => new Date().toISOString();
+
+/**
+ * The destination escrow a job must lock: what it promised, for the order's receiver, with
+ * absolute deadlines counted from the source escrow's real creation time (DESIGN §6).
+ */
+export function dstEscrowRequest(job: Job): DstEscrowRequest {
+  if (!job.src) throw new Error(`job ${job.orderHash} has no source escrow yet`);
+  const o = job.order;
+  const base = job.src.deployedAt * 1000;
+  return {
+    orderHash: job.orderHash,
+    hashlock: o.hashlock as Hex,
+    receiver: o.receiver,
+    asset: o.takerAsset,
+    amount: BigInt(job.dstAmount),
+    safetyDeposit: BigInt(o.dstSafetyDeposit),
+    withdrawalAt: base + o.timelocks.dstWithdrawal * 1000,
+    publicWithdrawalAt: base + o.timelocks.dstPublicWithdrawal * 1000,
+    cancellationAt: base + o.timelocks.dstCancellation * 1000,
+  };
+}

@@ -16,7 +16,7 @@ import { RelayerClient, type WireOrder } from '../../client/http.js';
 import { escrowScript } from '../../contracts/cardano/index.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
-import type { DstEscrowRequest, Job, PendingDstTx } from '../../resolver/bot.js';
+import { dstEscrowRequest, type DstEscrowRequest, type Job, type PendingDstTx } from '../../resolver/bot.js';
 import { CardanoDestinationChain, type LandingOptions } from '../../resolver/cardano.js';
 import { createResolver } from '../../resolver/setup.js';
 import { OgmiosProvider } from '../../src/chains/cardano/ogmios-provider.js';
@@ -245,50 +245,38 @@ describe('resolver bot resumes a job persisted with a pending destination tx', (
     };
   }
 
-  /** The request the bot derives from the job (same deadlines), to prepare the "pre-crash" tx. */
-  function requestOf(job: Job): DstEscrowRequest {
-    const base = job.src!.deployedAt * 1000;
-    const o = job.order;
-    return {
-      orderHash: job.orderHash,
-      hashlock: o.hashlock as Hex,
-      receiver: o.receiver,
-      asset: o.takerAsset,
-      amount: BigInt(job.dstAmount),
-      safetyDeposit: BigInt(o.dstSafetyDeposit),
-      withdrawalAt: base + o.timelocks.dstWithdrawal * 1000,
-      publicWithdrawalAt: base + o.timelocks.dstPublicWithdrawal * 1000,
-      cancellationAt: base + o.timelocks.dstCancellation * 1000,
-    };
-  }
-
-  it('crash after the send, and crash before it: each job ends dst_created with its persisted tx, one escrow each', { timeout: 120_000 }, async () => {
-    const RESOLVER = 3;
-    const dst = destination(node, RESOLVER);
-    const sent = srcCreatedJob(newOrderHash());
-    sent.dstPending = await dst.prepareEscrow(requestOf(sent));
-    await submitSigned(ctxOf(node, RESOLVER), sent.dstPending.cbor); // the node has it; the resolver "died" before recording
-    await node.devnet.produceBlock();
-    // Both pending txs are prepared against the same wallet: the second must not reuse the first's inputs.
-    const notSent = srcCreatedJob(newOrderHash());
-    notSent.dstPending = await dst.prepareEscrow(requestOf(notSent));
-
-    const dir = await mkdtemp(join(tmpdir(), 'idem-bot-'));
-    const jobsFile = join(dir, 'jobs.json');
-    await writeFile(jobsFile, JSON.stringify([sent, notSent], null, 2));
-
-    const resolver = await createResolver({
+  /** The reference resolver on `node`, resuming from `jobsFile`; it fills nothing new. */
+  function resolverOn(jobsFile: string, account: number) {
+    return createResolver({
       relayerUrl: relayer.httpUrl,
       wsUrl: relayer.wsUrl,
       apiKey: 'idempotent-resolver-key-0123',
       evm: { rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.resolver.privateKey },
-      cardano: { host: node.devnet.host, port: node.devnet.port, chain: node.devnet.chain, networkId: 0, paymentKey: node.devnet.accounts[RESOLVER]!.privateKey },
+      cardano: { host: node.devnet.host, port: node.devnet.port, chain: node.devnet.chain, networkId: 0, paymentKey: node.devnet.accounts[account]!.privateKey },
       maxPayment: () => null,
       jobsFile,
       logger: pino({ level: 'silent' }),
       pollMs: 300,
       publicActions: false,
     });
+  }
+
+  it('crash after the send, and crash before it: each job ends dst_created with its persisted tx, one escrow each', { timeout: 120_000 }, async () => {
+    const RESOLVER = 3;
+    const dst = destination(node, RESOLVER);
+    const sent = srcCreatedJob(newOrderHash());
+    sent.dstPending = await dst.prepareEscrow(dstEscrowRequest(sent));
+    await submitSigned(ctxOf(node, RESOLVER), sent.dstPending.cbor); // the node has it; the resolver "died" before recording
+    await node.devnet.produceBlock();
+    // Both pending txs are prepared against the same wallet: the second must not reuse the first's inputs.
+    const notSent = srcCreatedJob(newOrderHash());
+    notSent.dstPending = await dst.prepareEscrow(dstEscrowRequest(notSent));
+
+    const dir = await mkdtemp(join(tmpdir(), 'idem-bot-'));
+    const jobsFile = join(dir, 'jobs.json');
+    await writeFile(jobsFile, JSON.stringify([sent, notSent], null, 2));
+
+    const resolver = await resolverOn(jobsFile, RESOLVER);
     try {
       await resolver.bot.start();
       for (const job of [sent, notSent]) {
@@ -320,7 +308,7 @@ describe('resolver bot resumes a job persisted with a pending destination tx', (
     const job = srcCreatedJob(newOrderHash());
     job.order.hashlock = keccak256(secret);
     job.src!.deployedAt -= 20; // the withdrawal window (deployedAt + 10 s) is open
-    const p = await dst.prepareEscrow(requestOf(job));
+    const p = await dst.prepareEscrow(dstEscrowRequest(job));
     expect(await dst.submitEscrow(p)).toBe('landed');
     // "During the outage": the escrow is withdrawn and the change output reused.
     await dst.withdraw(p.escrow, secret);
@@ -339,18 +327,7 @@ describe('resolver bot resumes a job persisted with a pending destination tx', (
     job.dstPending = p;
     const jobsFile = join(await mkdtemp(join(tmpdir(), 'idem-bot-')), 'jobs.json');
     await writeFile(jobsFile, JSON.stringify([job], null, 2));
-    const resolver = await createResolver({
-      relayerUrl: relayer.httpUrl,
-      wsUrl: relayer.wsUrl,
-      apiKey: 'idempotent-resolver-key-0123',
-      evm: { rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.resolver.privateKey },
-      cardano: { host: node.devnet.host, port: node.devnet.port, chain: node.devnet.chain, networkId: 0, paymentKey: node.devnet.accounts[RESOLVER]!.privateKey },
-      maxPayment: () => null,
-      jobsFile,
-      logger: pino({ level: 'silent' }),
-      pollMs: 300,
-      publicActions: false,
-    });
+    const resolver = await resolverOn(jobsFile, RESOLVER);
     try {
       await resolver.bot.start();
       const done = await resolver.bot.waitFor(job.orderHash, ['dst_created'], 60_000);
