@@ -3,6 +3,8 @@
  * It depends on the wire format only (type imports), never on the relayer's internals.
  */
 import type { PublicActionMessage } from '../src/bus/types.js';
+/** The wire contract's dedupe key of a public action (chain + escrow + action). */
+export { publicActionKey } from '../src/bus/types.js';
 import type { Timelocks, WireOrder } from '../src/domain/order.js';
 
 export type { WireOrder, Timelocks };

@@ -12,7 +12,7 @@ import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Address, Hex } from 'viem';
-import type { PublicAction, RelayerClient } from '../client/http.js';
+import { publicActionKey, type PublicAction, type RelayerClient } from '../client/http.js';
 import type { DestinationChain } from './bot.js';
 import type { EvmSourceChain, SrcFill } from './evm.js';
 
@@ -41,10 +41,6 @@ export interface PublicActionRunnerOptions {
   /** Orders this resolver is settling itself through its own jobs: their escrows are left to the job. */
   ownsOrder: (orderHash: string) => boolean;
   logger: Logger;
-}
-
-export function publicActionKey(a: Pick<PublicAction, 'chain' | 'escrow' | 'action'>): string {
-  return `${a.chain}:${a.escrow.toLowerCase()}:${a.action}`;
 }
 
 export class PublicActionRunner {

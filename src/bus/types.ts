@@ -68,6 +68,11 @@ export interface PublicActionMessage {
   immutables: Record<string, string> | null;
 }
 
+/** A stable key per escrow and action: announcers and resolvers dedupe by it. */
+export function publicActionKey(a: Pick<PublicActionMessage, 'chain' | 'escrow' | 'action'>): string {
+  return `${a.chain}:${a.escrow.toLowerCase()}:${a.action}`;
+}
+
 export interface TopicMessages {
   /** Order lifecycle (WS `order_created` / `order_updated`). */
   orders: { kind: 'created'; data: OrderCreatedMessage } | { kind: 'updated'; data: OrderUpdatedMessage };

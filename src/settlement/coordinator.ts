@@ -9,14 +9,14 @@
  * transition and the cursor save) applies nothing twice.
  */
 import type { Logger } from 'pino';
-import type { Bus } from '../bus/types.js';
+import { publicActionKey, type Bus } from '../bus/types.js';
 import type { ChainEventUpdate } from '../chains/events.js';
 import type { Hex } from '../domain/order.js';
 import { allowedFrom, isTerminal, nextStatus } from '../domain/state-machine.js';
 import type { OrderStatus } from '../domain/status.js';
 import type { OrderRepository, StoredOrder } from '../orders/ports.js';
 import { buildEscrowView, type EscrowView } from './escrow-view.js';
-import { publicActionKey, publicActions } from './public-actions.js';
+import { publicActions } from './public-actions.js';
 import { nextStep, type SettlementPolicy } from './reconcile.js';
 
 export interface SettlementStore {

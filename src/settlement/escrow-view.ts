@@ -54,6 +54,11 @@ export function buildEscrowView(updates: readonly ChainEventUpdate[]): EscrowVie
   return view;
 }
 
+/** Whether a chain event concerns `escrow` (same chain, same escrow id in any case). */
+export function isSameEscrow(e: { chain: string; escrow: string }, escrow: { chain: string; escrow: string }): boolean {
+  return e.chain === escrow.chain && e.escrow.toLowerCase() === escrow.escrow.toLowerCase();
+}
+
 function compareChainPosition(a: ChainEvent, b: ChainEvent): number {
   if (a.blockTime !== b.blockTime) return a.blockTime - b.blockTime;
   if (a.chain !== b.chain) return a.chain < b.chain ? -1 : 1;

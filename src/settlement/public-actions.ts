@@ -18,8 +18,8 @@ import type { EscrowCreatedEvent, EscrowSide } from '../chains/events.js';
 import type { Hex, Order } from '../domain/order.js';
 import type { OrderStatus } from '../domain/status.js';
 import { packTimelocks } from '../domain/timelocks.js';
-import type { EscrowView } from './escrow-view.js';
-import { verifyDstEscrow, verifySrcEscrow } from './verify-escrows.js';
+import { isSameEscrow, type EscrowView } from './escrow-view.js';
+import { verifiedEscrows } from './reconcile.js';
 
 export type PublicActionKind = PublicActionMessage['action'];
 
@@ -44,16 +44,15 @@ const ESCROWED: ReadonlySet<OrderStatus> = new Set(['src_escrowed', 'escrowed', 
 export function publicActions(input: PublicActionsInput): PublicAction[] {
   const { status, view, now, secret, orderHash, order } = input;
   if (!ESCROWED.has(status)) return [];
-  const src = view.src.find((s) => verifySrcEscrow(orderHash, order, s.event).length === 0);
   // Every public action hangs off a verified source escrow: it fixes the deadlines and which
   // destination escrow is the real one.
+  const { src, dst } = verifiedEscrows(view, orderHash, order, input.toleranceSeconds);
   if (!src) return [];
   const actions: PublicAction[] = [];
   const srcOpen = !isSettled(view, src.event);
 
   if (status === 'secret_revealed' && secret) {
-    const dst = view.dst.find((d) => verifyDstEscrow(orderHash, order, src.event, d.event, input.toleranceSeconds).length === 0);
-    for (const escrow of [dst?.event, srcOpen ? src.event : undefined]) {
+    for (const escrow of [dst?.event, src.event]) {
       if (!escrow || isSettled(view, escrow)) continue;
       const { publicWithdrawal, cancellation } = escrow.deadlines;
       if (now >= publicWithdrawal && now < cancellation) {
@@ -67,11 +66,6 @@ export function publicActions(input: PublicActionsInput): PublicAction[] {
     actions.push(action(input, src.event, 'cancel', publicCancellation, null));
   }
   return actions;
-}
-
-/** A stable key per escrow and action, for de-duplication by announcers and resolvers. */
-export function publicActionKey(a: Pick<PublicAction, 'chain' | 'escrow' | 'action'>): string {
-  return `${a.chain}:${a.escrow.toLowerCase()}:${a.action}`;
 }
 
 function action(
@@ -116,6 +110,5 @@ function evmImmutables(order: Order, e: EscrowCreatedEvent): Record<string, stri
 
 /** Withdrawn or cancelled, seen on chain (final or not: either way it is no longer for anyone to take). */
 function isSettled(view: EscrowView, escrow: EscrowCreatedEvent): boolean {
-  const same = (e: { chain: string; escrow: string }) => e.chain === escrow.chain && e.escrow.toLowerCase() === escrow.escrow.toLowerCase();
-  return view.withdrawals.some((w) => same(w.event)) || view.cancellations.some((c) => same(c.event));
+  return view.withdrawals.some((w) => isSameEscrow(w.event, escrow)) || view.cancellations.some((c) => isSameEscrow(c.event, escrow));
 }

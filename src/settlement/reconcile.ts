@@ -11,7 +11,7 @@ import { isSecretFor } from '../domain/hashlock.js';
 import type { Hex, Order } from '../domain/order.js';
 import type { OrderEvent } from '../domain/state-machine.js';
 import type { OrderStatus } from '../domain/status.js';
-import type { EscrowView, Seen } from './escrow-view.js';
+import { isSameEscrow, type EscrowView, type Seen } from './escrow-view.js';
 import { verifyDstEscrow, verifySrcEscrow, type EscrowProblem } from './verify-escrows.js';
 
 export interface SettlementPolicy {
@@ -44,8 +44,7 @@ export interface Step {
 
 export function nextStep(input: ReconcileInput): Step | null {
   const { status, order, now } = input;
-  const src = validSrc(input);
-  const dst = src ? validDst(input, src.event) : undefined;
+  const { src, dst } = verifiedEscrows(input.view, input.orderHash, order, input.policy.toleranceSeconds);
 
   switch (status) {
     case 'active': {
@@ -111,16 +110,20 @@ export function nextStep(input: ReconcileInput): Step | null {
   }
 }
 
-/** The first source escrow that matches the order. */
-function validSrc(input: ReconcileInput): Seen<EscrowCreatedEvent> | undefined {
-  return input.view.src.find((s) => verifySrcEscrow(input.orderHash, input.order, s.event).length === 0);
-}
-
-/** The first destination escrow that pays what the order and the source fill promised. */
-function validDst(input: ReconcileInput, src: EscrowCreatedEvent): Seen<EscrowCreatedEvent> | undefined {
-  return input.view.dst.find(
-    (d) => verifyDstEscrow(input.orderHash, input.order, src, d.event, input.policy.toleranceSeconds).length === 0,
-  );
+/**
+ * The first source escrow that matches the order, and the first destination escrow that pays
+ * what the order and that source fill promised (anyone can create one, so each is verified).
+ */
+export function verifiedEscrows(
+  view: EscrowView,
+  orderHash: Hex,
+  order: Order,
+  toleranceSeconds: number,
+): { src?: Seen<EscrowCreatedEvent>; dst?: Seen<EscrowCreatedEvent> } {
+  const src = view.src.find((s) => verifySrcEscrow(orderHash, order, s.event).length === 0);
+  if (!src) return {};
+  const dst = view.dst.find((d) => verifyDstEscrow(orderHash, order, src.event, d.event, toleranceSeconds).length === 0);
+  return dst ? { src, dst } : { src };
 }
 
 function dstProblems(input: ReconcileInput, src: EscrowCreatedEvent): { escrow: string; problems: EscrowProblem[] }[] {
@@ -152,11 +155,9 @@ function withdrawalWithSecret(input: ReconcileInput): EscrowWithdrawnEvent | und
 }
 
 function isSettledBy(input: ReconcileInput, escrow: EscrowCreatedEvent, how: 'withdrawn' | 'any'): boolean {
-  const sameEscrow = (e: { chain: string; escrow: string }) =>
-    e.chain === escrow.chain && e.escrow.toLowerCase() === escrow.escrow.toLowerCase();
-  const withdrawn = input.view.withdrawals.some((w) => w.final && sameEscrow(w.event));
+  const withdrawn = input.view.withdrawals.some((w) => w.final && isSameEscrow(w.event, escrow));
   if (how === 'withdrawn') return withdrawn;
-  return withdrawn || input.view.cancellations.some((c) => c.final && sameEscrow(c.event));
+  return withdrawn || input.view.cancellations.some((c) => c.final && isSameEscrow(c.event, escrow));
 }
 
 function escrowRef(e: EscrowCreatedEvent): Record<string, unknown> {
@@ -177,8 +178,7 @@ export type ReleaseVerdict = { ok: true } | { ok: false; code: 'ESCROWS_NOT_READ
  */
 export function secretRelease(input: Omit<ReconcileInput, 'status'>): ReleaseVerdict {
   const full: ReconcileInput = { ...input, status: 'ready_for_secret' };
-  const src = validSrc(full);
-  const dst = src ? validDst(full, src.event) : undefined;
+  const { src, dst } = verifiedEscrows(input.view, input.orderHash, input.order, input.policy.toleranceSeconds);
   if (!src || !dst || !src.final || !dst.final) {
     return { ok: false, code: 'ESCROWS_NOT_READY', message: 'both escrows must be verified and final before the secret is released' };
   }
