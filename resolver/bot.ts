@@ -14,6 +14,7 @@ import type { Hex } from 'viem';
 import { RelayerClient, type OrderView, type PublicAction, type WireOrder } from '../client/http.js';
 import { RelayerSocket, type ServerMessage } from '../client/ws.js';
 import type { EvmSourceChain, SrcFill } from './evm.js';
+import { escrowSettled } from './escrow-settled.js';
 import { PublicActionRunner } from './public-actions.js';
 
 export interface DstEscrowRequest {
@@ -284,7 +285,7 @@ export class ResolverBot {
       if (job.secret) {
         // Another resolver may have public-withdrawn it already (the receiver is paid either way).
         const escrow = job.dst.escrow;
-        const tx = await this.unlessSettled(job, 'dst', escrow, () => dst.withdraw(escrow, job.secret!));
+        const tx = await this.unlessSettled(job, escrow, () => dst.withdraw(escrow, job.secret!));
         if (tx) job.txs.dstWithdraw = tx;
         this.transition(job, 'dst_withdrawn');
         await this.saveJobs();
@@ -299,7 +300,7 @@ export class ResolverBot {
     }
     if (job.state === 'dst_cancelled' && job.src && (await src.now()) >= job.src.deployedAt + o.timelocks.srcCancellation) {
       // Someone may have public-cancelled it first; then there is nothing left to send.
-      const tx = await this.unlessSettled(job, 'src', job.src.escrow, () => src.cancel(this.srcFill(job)));
+      const tx = await this.unlessSettled(job, job.src.escrow, () => src.cancel(this.srcFill(job)));
       if (tx) job.txs.srcCancel = tx;
       this.transition(job, 'cancelled');
       await this.saveJobs();
@@ -307,7 +308,7 @@ export class ResolverBot {
     }
     if (job.state === 'dst_withdrawn' && job.secret && job.src) {
       const secret = job.secret;
-      const tx = await this.unlessSettled(job, 'src', job.src.escrow, () => src.withdraw(this.srcFill(job), secret));
+      const tx = await this.unlessSettled(job, job.src.escrow, () => src.withdraw(this.srcFill(job), secret));
       if (tx) job.txs.srcWithdraw = tx;
       this.transition(job, 'done');
       await this.saveJobs();
@@ -320,21 +321,16 @@ export class ResolverBot {
    * transaction, or null when there was nothing left to do. A failed send that turns out to be
    * settled counts as settled; any other failure is thrown and retried on the next tick.
    */
-  private async unlessSettled(job: Job, side: 'src' | 'dst', escrow: string, action: () => Promise<string>): Promise<string | null> {
-    if (await this.escrowSettled(job, side, escrow)) return null;
+  private async unlessSettled(job: Job, escrow: string, action: () => Promise<string>): Promise<string | null> {
+    if (await escrowSettled(this.client, job.orderHash, escrow)) return null;
     try {
       return await action();
     } catch (err) {
-      if (await this.escrowSettled(job, side, escrow)) return null;
+      if (await escrowSettled(this.client, job.orderHash, escrow)) return null;
       throw err;
     }
   }
 
-  private async escrowSettled(job: Job, side: 'src' | 'dst', escrow: string): Promise<boolean> {
-    const { items } = await this.client.escrows({ orderHash: job.orderHash });
-    const record = items.find((e) => e.side === side && e.escrowId.toLowerCase() === escrow.toLowerCase());
-    return record !== undefined && record.status !== 'created' && record.status !== 'reverted';
-  }
 
   private srcFill(job: Job): SrcFill {
     const im = job.src!.immutables;

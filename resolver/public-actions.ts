@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Address, Hex } from 'viem';
 import { publicActionKey, type PublicAction, type RelayerClient } from '../client/http.js';
 import type { DestinationChain } from './bot.js';
+import { escrowSettled } from './escrow-settled.js';
 import type { EvmSourceChain, SrcFill } from './evm.js';
 
 /** After this many failed attempts an action is left alone (it is logged each time). */
@@ -107,7 +108,7 @@ export class PublicActionRunner {
     } catch (err) {
       const error = (err as Error).message.split('\n')[0] ?? 'unknown error';
       // Someone was faster (its own taker, another resolver): nothing left to do.
-      if (await this.settledOnChain(action)) return this.finish(action, { state: 'settled_by_other' });
+      if (await escrowSettled(this.opts.client, action.orderHash, action.escrow)) return this.finish(action, { state: 'settled_by_other' });
       logger.warn({ orderHash: action.orderHash, escrow: action.escrow, action: action.action, attempt: record.attempts, error }, 'public action failed');
       if (record.attempts >= MAX_ATTEMPTS) return this.finish(action, { state: 'gave_up', error });
       await this.save();
@@ -135,11 +136,6 @@ export class PublicActionRunner {
     return null;
   }
 
-  private async settledOnChain(action: PublicAction): Promise<boolean> {
-    const { items } = await this.opts.client.escrows({ orderHash: action.orderHash });
-    const escrow = items.find((e) => e.chain === action.chain && e.escrowId.toLowerCase() === action.escrow.toLowerCase());
-    return escrow !== undefined && escrow.status !== 'created';
-  }
 
   private recordOf(action: PublicAction): ActionRecord {
     const key = publicActionKey(action);
