@@ -143,6 +143,16 @@ async function lockDestination(orderHash: Hex, order: WireOrder, fill: SrcFill, 
   return resolverAda.buildSignSubmit(builder);
 }
 
+/** Both monitors have seen the destination escrow and its blocks are final, yet the order stays src_escrowed. */
+async function expectRefusedDestination(orderHash: Hex): Promise<void> {
+  const tipAfterLock = ada.tip().height;
+  await expect.poll(() => ada.tip().height, { timeout: 60_000, interval: 250 }).toBeGreaterThan(tipAfterLock + 3);
+  await expect
+    .poll(async () => (await api.escrows({ orderHash })).items.some((e) => e.side === 'dst'), { timeout: 60_000, interval: 250 })
+    .toBe(true);
+  expect(await statusOf(orderHash)).toBe('src_escrowed');
+}
+
 async function statusOf(orderHash: string): Promise<string> {
   return (await api.order(orderHash)).status;
 }
@@ -184,13 +194,7 @@ describe('relayer on real local chains', () => {
     await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 250 }).toBe('src_escrowed');
 
     await lockDestination(orderHash, order, fill, price - 1n);
-    // Give both monitors time to see and finalize it: the order must stay src_escrowed.
-    const tipAfterLock = ada.tip().height;
-    await expect.poll(() => ada.tip().height, { timeout: 60_000, interval: 250 }).toBeGreaterThan(tipAfterLock + 3);
-    await expect
-      .poll(async () => (await api.escrows({ orderHash })).items.some((e) => e.side === 'dst'), { timeout: 60_000, interval: 250 })
-      .toBe(true);
-    expect(await statusOf(orderHash)).toBe('src_escrowed');
+    await expectRefusedDestination(orderHash);
     const err = await api.revealSecret(orderHash, secret).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(RelayerApiError);
     expect((err as RelayerApiError).status).toBe(409);
@@ -202,12 +206,7 @@ describe('relayer on real local chains', () => {
     const fill = await resolverEvm.fill(order, signature, price);
     await expect.poll(() => statusOf(orderHash), { timeout: 60_000, interval: 250 }).toBe('src_escrowed');
     await lockDestination(orderHash, order, fill, price, { deployedAt: fill.deployedAt + 10 });
-    const tipAfterLock = ada.tip().height;
-    await expect.poll(() => ada.tip().height, { timeout: 60_000, interval: 250 }).toBeGreaterThan(tipAfterLock + 3);
-    await expect
-      .poll(async () => (await api.escrows({ orderHash })).items.some((e) => e.side === 'dst'), { timeout: 60_000, interval: 250 })
-      .toBe(true);
-    expect(await statusOf(orderHash)).toBe('src_escrowed');
+    await expectRefusedDestination(orderHash);
   });
 
   it('a resolver that never funds the destination: invalid fill, then another resolver public-cancels and the maker is refunded', { timeout: 240_000 }, async () => {
