@@ -50,6 +50,13 @@ export interface EscrowCreatedEvent extends ChainEventMeta {
   /** Unix seconds. EVM: block.timestamp of creation. */
   deployedAt: number;
   deadlines: EscrowDeadlines;
+  /**
+   * Set when what the escrow holds does not cover its own terms as its script will demand them
+   * (Cardano: the output's value against its datum's amount and deposit). Such an output can
+   * never pay anyone, so it is never an escrow of the order, only noise on the chain.
+   * EVM escrows are funded by the factory in the same call and never carry it.
+   */
+  shortfall?: EscrowShortfall[];
   /** Source escrows only: what the resolver committed to deliver on the destination chain. */
   dst?: {
     chain: string;
@@ -59,6 +66,14 @@ export interface EscrowCreatedEvent extends ChainEventMeta {
     amount: bigint;
     safetyDeposit: bigint;
   };
+}
+
+/** One asset an escrow holds less of than its terms require. */
+export interface EscrowShortfall {
+  /** `"lovelace"` or policyId+assetNameHex. */
+  asset: string;
+  required: bigint;
+  held: bigint;
 }
 
 export interface EscrowWithdrawnEvent extends ChainEventMeta {

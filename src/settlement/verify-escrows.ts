@@ -13,6 +13,7 @@ import { dstDeadlines, srcDeadlines } from '../domain/timelocks.js';
 
 export type EscrowProblemCode =
   | 'WRONG_SIDE'
+  | 'VALUE_BELOW_DATUM'
   | 'WRONG_CHAIN'
   | 'ORDER_HASH_MISMATCH'
   | 'HASHLOCK_MISMATCH'
@@ -49,6 +50,7 @@ export function verifySrcEscrow(orderHash: Hex, order: Order, src: EscrowCreated
   const add = (code: EscrowProblemCode, message: string) => problems.push({ code, message });
 
   if (src.side !== 'src') add('WRONG_SIDE', `expected a source escrow, got side "${src.side}"`);
+  checkFunded(src, add);
   if (src.chain !== order.srcChain) add('WRONG_CHAIN', `source escrow on ${src.chain}, order source is ${order.srcChain}`);
   if (!sameId(src.orderHash, orderHash)) add('ORDER_HASH_MISMATCH', 'source escrow names another order');
   if (!sameId(src.hashlock, order.hashlock)) add('HASHLOCK_MISMATCH', 'source escrow hashlock differs from the order');
@@ -95,6 +97,7 @@ export function verifyDstEscrow(
   const add = (code: EscrowProblemCode, message: string) => problems.push({ code, message });
 
   if (dst.side !== 'dst') add('WRONG_SIDE', `expected a destination escrow, got side "${dst.side}"`);
+  checkFunded(dst, add);
   if (dst.chain !== order.dstChain) add('WRONG_CHAIN', `destination escrow on ${dst.chain}, order destination is ${order.dstChain}`);
   if (!sameId(dst.orderHash, orderHash)) add('ORDER_HASH_MISMATCH', 'destination escrow names another order');
   if (!sameId(dst.hashlock, order.hashlock)) add('HASHLOCK_MISMATCH', 'destination escrow hashlock differs from the order');
@@ -127,6 +130,16 @@ export function verifyDstEscrow(
     add('DST_CANCELLATION_NOT_BEFORE_SRC', 'destination cancellation must open before source cancellation');
   }
   return problems;
+}
+
+/**
+ * An escrow that holds less than its own terms demand of every payout can never pay anyone:
+ * it is not an escrow of the order at all, whatever else it claims.
+ */
+function checkFunded(e: EscrowCreatedEvent, add: (code: EscrowProblemCode, message: string) => void): void {
+  for (const s of e.shortfall ?? []) {
+    add('VALUE_BELOW_DATUM', `escrow holds ${s.held} ${s.asset} but its terms require ${s.required}: it can never pay out`);
+  }
 }
 
 function deadlinesWithin(actual: EscrowDeadlines, expected: EscrowDeadlines, tolerance: number, withPublicCancel: boolean): boolean {

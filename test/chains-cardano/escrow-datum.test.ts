@@ -192,7 +192,7 @@ describe('escrow outputs in a block', () => {
   const cfg = { chain: 'cardano:devnet', scriptHash, networkId: 0 as const };
   const tx = (outputs: OgmiosTx['outputs']): OgmiosTx => ({ id: '11'.repeat(32), inputs: [], outputs });
 
-  it('reports a token escrow with the smaller of the datum amount and what the output holds', () => {
+  it('reports a token escrow with its datum terms, and a shortfall exactly when the value does not cover them', () => {
     fc.assert(
       fc.property(datumArb, nat, nat, (d0, tokens, lovelace) => {
         const d = { ...d0, asset: { policyId: 'bb'.repeat(28), assetName: '01' } };
@@ -200,25 +200,37 @@ describe('escrow outputs in a block', () => {
         const out = { address: escrowAddr, value, datum: encodeEscrowDatum(d) };
         const [e] = scanCreated(tx([out]), block, cfg).events;
         expect(e!.token).toBe('bb'.repeat(28) + '01');
-        expect(e!.amount).toBe(d.amount < tokens ? d.amount : tokens);
-        expect(e!.safetyDeposit).toBe(d.safetyDeposit < lovelace ? d.safetyDeposit : lovelace);
+        expect([e!.amount, e!.safetyDeposit]).toEqual([d.amount, d.safetyDeposit]);
+        const expected = [
+          ...(tokens < d.amount ? [{ asset: 'bb'.repeat(28) + '01', required: d.amount, held: tokens }] : []),
+          ...(lovelace < d.safetyDeposit ? [{ asset: 'lovelace', required: d.safetyDeposit, held: lovelace }] : []),
+        ];
+        expect(e!.shortfall ?? []).toEqual(expected);
       }),
       { numRuns: 100 },
     );
   });
 
-  it('never reports more lovelace than the output holds, deposit first', () => {
+  it('a lovelace escrow is covered only by amount + deposit lovelace; the datum is never capped', () => {
     fc.assert(
       fc.property(datumArb, nat, (d0, lovelace) => {
         const d = { ...d0, asset: { policyId: '', assetName: '' } };
         const out = { address: escrowAddr, value: { ada: { lovelace } }, datum: encodeEscrowDatum(d) };
         const [e] = scanCreated(tx([out]), block, cfg).events;
-        expect(e!.amount + e!.safetyDeposit <= lovelace).toBe(true);
-        expect(e!.amount <= d.amount && e!.safetyDeposit <= d.safetyDeposit).toBe(true);
-        if (lovelace >= d.amount + d.safetyDeposit) expect([e!.amount, e!.safetyDeposit]).toEqual([d.amount, d.safetyDeposit]);
+        expect([e!.amount, e!.safetyDeposit]).toEqual([d.amount, d.safetyDeposit]);
+        const required = d.amount + d.safetyDeposit;
+        expect(e!.shortfall).toEqual(lovelace >= required ? undefined : [{ asset: 'lovelace', required, held: lovelace }]);
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('the inflated-datum attack: the output holds the promise + deposit, the datum claims far more', () => {
+    const d = { ...fc.sample(datumArb, 1)[0]!, asset: { policyId: '', assetName: '' }, amount: 500_000_000n, safetyDeposit: 2_000_000n };
+    const out = { address: escrowAddr, value: { ada: { lovelace: 12_000_000n } }, datum: encodeEscrowDatum(d) };
+    const [e] = scanCreated(tx([out]), block, cfg).events;
+    expect(e!.amount).toBe(500_000_000n);
+    expect(e!.shortfall).toEqual([{ asset: 'lovelace', required: 502_000_000n, held: 12_000_000n }]);
   });
 
   it('ignores outputs elsewhere, without an inline datum, or with a bad one; nothing from a failed (collateral) tx', () => {

@@ -63,7 +63,7 @@ describe('Cardano escrow monitor', () => {
   const observed = (type: string) => updates.filter((u) => u.status === 'observed' && u.event.type === type);
   const caughtUp = (m: CardanoEscrowMonitor) => until(() => m.status().lastPoint?.height === devnet.tip().height);
 
-  it('reports creations from the real output value, withdrawals with the secret, cancellations, and finality', async () => {
+  it('reports creations with their datum terms and any shortfall of the real output value, withdrawals with the secret, cancellations, and finality', async () => {
     const m = monitor();
     await m.start();
     const { secret, hashlock } = newSecret();
@@ -104,7 +104,12 @@ describe('Cardano escrow monitor', () => {
       publicWithdrawal: Number(dstDatum.publicWithdrawalAt / 1000n),
       cancellation: Number(dstDatum.cancellationAt / 1000n),
     });
-    expect(byRef.get(forged.ref)!.amount).toBe(18_000_000n);
+    // The datum's terms, with the shortfall that makes it no escrow of any order (never capped).
+    expect(byRef.get(forged.ref)).toMatchObject({
+      amount: 50_000_000n,
+      shortfall: [{ asset: 'lovelace', required: 52_000_000n, held: 20_000_000n }],
+    });
+    expect(d.shortfall).toBeUndefined();
     const s = byRef.get(src.ref)!;
     expect(s).toMatchObject({ side: 'src', maker: devnet.accounts[1]!.paymentKeyHash });
     expect(s.deadlines.publicCancellation).toBe(Number(srcDatum.publicCancellationAt! / 1000n));

@@ -74,6 +74,7 @@ describe('verifySrcEscrow', () => {
     ['SAFETY_DEPOSIT_TOO_LOW', { safetyDeposit: order.srcSafetyDeposit - 1n }],
     ['SRC_DEADLINE_MISMATCH', { deadlines: srcDeadlines(order.timelocks, DEPLOYED_AT + 1) }],
     ['PROMISE_MISMATCH', { dst: undefined }],
+    ['VALUE_BELOW_DATUM', { shortfall: [{ asset: 'lovelace', required: 10n, held: 9n }] }],
   ])('reports %s', (code, over) => {
     expect(codes(verifySrcEscrow(ORDER_HASH, order, srcEscrow(over)))).toContain(code);
   });
@@ -118,6 +119,7 @@ describe('verifyDstEscrow', () => {
     ['DEADLINE_MISMATCH', { deadlines: dstDeadlines(order.timelocks, DEPLOYED_AT + tolerance + 1) }],
     ['DEADLINE_MISMATCH', { deadlines: dstDeadlines(order.timelocks, DEPLOYED_AT - tolerance - 1) }],
     ['PUBLIC_CANCELLATION_ON_DST', { deadlines: { ...dstDeadlines(order.timelocks, DEPLOYED_AT), publicCancellation: DEPLOYED_AT + 800 } }],
+    ['VALUE_BELOW_DATUM', { shortfall: [{ asset: 'lovelace', required: PRICE_AT_DEPLOY + 2n, held: 1n }] }],
   ])('reports %s', (code, over) => {
     expect(codes(verifyDstEscrow(ORDER_HASH, order, srcEscrow(), dstEscrow(over), tolerance))).toContain(code);
   });

@@ -10,7 +10,7 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { Core } from '@blaze-cardano/sdk';
 import type { Hex } from '../../domain/order.js';
-import type { EscrowCancelledEvent, EscrowCreatedEvent, EscrowWithdrawnEvent } from '../events.js';
+import type { EscrowCancelledEvent, EscrowCreatedEvent, EscrowShortfall, EscrowWithdrawnEvent } from '../events.js';
 import {
   DatumError,
   decodeEscrowDatum,
@@ -76,8 +76,23 @@ function held(value: OgmiosOutput['value'], policyId: string, assetName: string)
   return BigInt(value[policyId]?.[assetName] ?? 0);
 }
 
-const min = (a: bigint, b: bigint) => (a < b ? a : b);
-const nonNeg = (a: bigint) => (a < 0n ? 0n : a);
+/**
+ * What an escrow output lacks to cover its datum as the validator will demand it: the amount
+ * (plus the deposit, for lovelace) in lovelace, or the amount of the asset and the deposit in
+ * lovelace. Empty when covered.
+ */
+export function valueShortfall(value: OgmiosOutput['value'], unit: string, amount: bigint, safetyDeposit: bigint): EscrowShortfall[] {
+  const lovelace = held(value, '', '');
+  if (unit === 'lovelace') {
+    const required = amount + safetyDeposit;
+    return lovelace >= required ? [] : [{ asset: 'lovelace', required, held: lovelace }];
+  }
+  const tokens = held(value, unit.slice(0, 56), unit.slice(56));
+  const out: EscrowShortfall[] = [];
+  if (tokens < amount) out.push({ asset: unit, required: amount, held: tokens });
+  if (lovelace < safetyDeposit) out.push({ asset: 'lovelace', required: safetyDeposit, held: lovelace });
+  return out;
+}
 const seconds = (ms: bigint) => Number(ms / 1000n);
 
 export function scanCreated(tx: OgmiosTx, block: BlockInfo, cfg: DecodeConfig): CreatedScan {
@@ -98,12 +113,10 @@ export function scanCreated(tx: OgmiosTx, block: BlockInfo, cfg: DecodeConfig): 
       return;
     }
     const isLovelace = d.asset.policyId === '';
-    const lovelace = held(out.value, '', '');
-    // Never trust the datum alone: report what the output really holds.
-    const amount = isLovelace
-      ? nonNeg(min(d.amount, lovelace - d.safetyDeposit))
-      : min(d.amount, held(out.value, d.asset.policyId, d.asset.assetName));
-    const safetyDeposit = isLovelace ? min(d.safetyDeposit, nonNeg(lovelace - amount)) : min(d.safetyDeposit, lovelace);
+    const unit = isLovelace ? 'lovelace' : d.asset.policyId + d.asset.assetName;
+    // Report the datum's terms, which the validator enforces on every payout, and say where
+    // the output does not hold them: such an output can never pay out, it is never "capped".
+    const shortfall = valueShortfall(out.value, unit, d.amount, d.safetyDeposit);
     const side = d.publicCancellationAt === null ? 'dst' : 'src';
     scan.events.push({
       type: 'escrow_created',
@@ -120,9 +133,10 @@ export function scanCreated(tx: OgmiosTx, block: BlockInfo, cfg: DecodeConfig): 
       hashlock: hex0x(d.hashlock),
       maker: side === 'dst' ? plutusAddressToBech32(d.withdrawTo, cfg.networkId) : d.maker,
       taker: d.taker,
-      token: isLovelace ? 'lovelace' : d.asset.policyId + d.asset.assetName,
-      amount,
-      safetyDeposit,
+      token: unit,
+      amount: d.amount,
+      safetyDeposit: d.safetyDeposit,
+      ...(shortfall.length > 0 ? { shortfall } : {}),
       deployedAt: block.time,
       deadlines: {
         withdrawal: seconds(d.withdrawalAt),
