@@ -144,9 +144,15 @@ function secretWindowOpen(input: ReconcileInput, src: EscrowCreatedEvent, dst: E
   return now >= opens && now < closes;
 }
 
-/** A cancellation of one of this order's escrows, once final (a reorg can no longer undo it). */
+/**
+ * A final cancellation (a reorg can no longer undo it) of one of *the* escrows verified for this
+ * order. Anyone can lock a look-alike output carrying the order hash and cancel it at once: a
+ * cancellation of any other escrow is noise and never moves the order.
+ */
 function finalCancellation(input: ReconcileInput): Step | null {
-  const c = input.view.cancellations.find((x) => x.final && x.event.orderHash.toLowerCase() === input.orderHash.toLowerCase());
+  const { src, dst } = verifiedEscrows(input.view, input.orderHash, input.order, input.policy.toleranceSeconds);
+  const ours = [src, dst].filter((e): e is Seen<EscrowCreatedEvent> => e !== undefined);
+  const c = input.view.cancellations.find((x) => x.final && ours.some((e) => isSameEscrow(x.event, e.event)));
   return c ? { event: 'cancellation_seen', data: { ...eventRef(c.event), side: c.event.side, public: c.event.public } } : null;
 }
 

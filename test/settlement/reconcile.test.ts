@@ -144,6 +144,47 @@ describe('settlement reconcile', () => {
     expect(r.status).toBe('refunded');
   });
 
+  describe('a look-alike escrow carrying the order hash (anyone can lock one and cancel it at once)', () => {
+    // A tiny output at the escrow script with the victim's order hash and hashlock, the attacker
+    // as taker, cancellation already open: verification refuses it, so its cancellation is noise.
+    const stray = (): EscrowCreatedEvent =>
+      dst({ escrow: `${'99'.repeat(32)}#0`, amount: 1n, safetyDeposit: 0n, taker: '77'.repeat(28), deadlines: { withdrawal: DEPLOYED, publicWithdrawal: DEPLOYED, cancellation: DEPLOYED } });
+
+    it.each(['src_escrowed', 'escrowed', 'ready_for_secret', 'secret_revealed', 'invalid_fill'] as const)(
+      'its final cancellation never moves an order in %s',
+      (status) => {
+        const s = src();
+        const d = dst();
+        const x = stray();
+        const updates = status === 'src_escrowed' || status === 'invalid_fill' ? [final(s), final(x), final(cancelled(x))] : [final(s), final(d), final(x), final(cancelled(x))];
+        const r = settle(status, updates, DEPLOYED + 60);
+        expect(r.steps.map((st) => st.event)).not.toContain('cancellation_seen');
+        expect(r.status).not.toMatch(/^refund/);
+      },
+    );
+
+    it('a swap whose secret is out still ends executed, never refunded', () => {
+      const s = src();
+      const d = dst();
+      const x = stray();
+      const r = settle('secret_revealed', [final(s), final(d), final(x), final(cancelled(x)), final(withdrawn(d)), final(withdrawn(s))], DEPLOYED + 210);
+      expect(r.status).toBe('executed');
+    });
+
+    it('an inflated datum (value below its terms) is no escrow: its cancellation is noise too', () => {
+      const s = src();
+      const d = dst();
+      const inflated = dst({ escrow: `${'98'.repeat(32)}#0`, shortfall: [{ asset: 'lovelace', required: 6_900_000n, held: 10n }] });
+      expect(settle('escrowed', [final(s), final(d), final(inflated), final(cancelled(inflated))], DEPLOYED + 60).status).toBe('ready_for_secret');
+    });
+
+    it('the verified escrows\' own cancellations still count', () => {
+      const s = src();
+      const r = settle('invalid_fill', [final(s), final(stray()), final(cancelled(s))], DEPLOYED + 950);
+      expect(r.steps.map((st) => st.event)).toEqual(['cancellation_seen', 'refunds_complete']);
+    });
+  });
+
   it('expires an unfilled order after its expiry, not before', () => {
     expect(settle('active', [], order.expiry).status).toBe('active');
     expect(settle('active', [], order.expiry + 1).status).toBe('expired');
