@@ -15,7 +15,8 @@ import { InProcessBus } from './bus/in-process.js';
 import { RedisBus } from './bus/redis.js';
 import { RoutedBus } from './bus/routed.js';
 import type { Bus } from './bus/types.js';
-import { checkMakerFunds } from './chains/evm/maker-funds.js';
+import { readRescueDelay } from './chains/evm/rescue-delay.js';
+import { checkMakerFunds, type ContractReader } from './chains/evm/maker-funds.js';
 import { CardanoEscrowMonitor } from './chains/cardano/monitor.js';
 import { EvmEscrowMonitor } from './chains/evm/monitor.js';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
@@ -123,12 +124,16 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     const cardano = resolveCardano(config, opts.devnets);
     const chainConfig: Config = { ...config, evm: { ...config.evm, ...evm } };
 
+    const evmReader = evm.rpcUrl ? createPublicClient({ transport: http(evm.rpcUrl, { timeout: 5_000, retryCount: 1 }) }) : undefined;
+    // Without a node there is nothing to settle against; with one, intake judges timelocks by
+    // the rescue delay of the factory actually followed.
+    const rescueDelay = evmReader ? await readRescueDelay(evmReader, evm.factory) : undefined;
     const supportedChains: SupportedChains = {
-      evm: { [String(evm.chainId)]: { factory: evm.factory } },
+      evm: { [String(evm.chainId)]: { factory: evm.factory, ...(rescueDelay !== undefined ? { rescueDelay } : {}) } },
       cardano: [cardano.chain],
     };
 
-    const makerFunds = evm.rpcUrl ? evmMakerFunds(evm.rpcUrl, evm.factory) : undefined;
+    const makerFunds = evmReader ? evmMakerFunds(evmReader, evm.factory) : undefined;
     // Auction: the priced book of active orders and its ticker.
     const book = new ActiveOrderBookImpl({ repo: orderRepo, bus, logger, clock });
     await book.start();
@@ -294,8 +299,7 @@ function resolveCardano(config: Config, devnets: LocalDevnets | undefined) {
   return { chain: config.cardano.chain, ogmiosUrl: config.cardano.ogmiosUrl, networkId, escrowScriptHash };
 }
 
-function evmMakerFunds(rpcUrl: string, factory: Hex): MakerFundsCheck {
-  const client = createPublicClient({ transport: http(rpcUrl, { timeout: 5_000, retryCount: 1 }) });
+function evmMakerFunds(client: ContractReader, factory: Hex): MakerFundsCheck {
   return {
     async check(order: Order) {
       const result = await checkMakerFunds(client, {

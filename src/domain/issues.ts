@@ -14,6 +14,8 @@ export const DOMAIN_ISSUE_CODES = [
   'EXPIRY_TOO_FAR',
   'INVALID_AUCTION',
   'INVALID_TIMELOCKS',
+  /** A source stage opens at or after the EVM escrow's rescue delay: the taker could rescue the maker's funds before a refund. */
+  'TIMELOCKS_EXCEED_RESCUE_DELAY',
   'INVALID_HASHLOCK',
   /** A field that is none of the above has the wrong type or range (nonce, salt, expiry not an integer). */
   'INVALID_FIELD',

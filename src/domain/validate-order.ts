@@ -18,8 +18,12 @@ export { DOMAIN_ISSUE_CODES } from './issues.js';
 export const MAX_EXPIRY_AHEAD_SECONDS = 30 * 86_400;
 
 export interface SupportedChains {
-  /** EVM chain id (decimal string) → the escrow factory that verifies orders there. */
-  evm: Record<string, { factory: Hex }>;
+  /**
+   * EVM chain id (decimal string) → the escrow factory that verifies orders there, and its
+   * RESCUE_DELAY (seconds after a source escrow's creation from which its taker may rescue
+   * whatever it holds), when known.
+   */
+  evm: Record<string, { factory: Hex; rescueDelay?: number }>;
   /** Cardano chain ids, e.g. `['cardano:devnet']`. */
   cardano: string[];
 }
@@ -78,6 +82,22 @@ function amountIssue(field: string, value: unknown, min: bigint): DomainIssue[] 
   return [issue('INVALID_AMOUNT', field, `${field} must be an integer in [${min}, 2^256)`)];
 }
 
+/**
+ * The source escrow lets its taker rescue any funds from `deployedAt + rescueDelay`: every source
+ * stage must open strictly before that, or a resolver could take the maker's tokens before any
+ * cancellation returns them. The stages are ordered, so the last one decides.
+ */
+function rescueIssues(t: Order['timelocks'], rescueDelay: number): DomainIssue[] {
+  if (t.srcPublicCancellation < rescueDelay) return [];
+  return [
+    issue(
+      'TIMELOCKS_EXCEED_RESCUE_DELAY',
+      'timelocks.srcPublicCancellation',
+      `srcPublicCancellation must be < ${rescueDelay} s, the source escrow's rescue delay: from then its taker may rescue the maker's funds`,
+    ),
+  ];
+}
+
 export function validateOrder(order: Order, ctx: ValidateOrderContext): DomainIssue[] {
   const out: DomainIssue[] = [];
   const pairIssues = chainPairIssues(order, ctx.supportedChains);
@@ -131,7 +151,10 @@ export function validateOrder(order: Order, ctx: ValidateOrderContext): DomainIs
   if (typeof order.timelocks !== 'object' || order.timelocks === null) {
     out.push(issue('INVALID_TIMELOCKS', 'timelocks', 'timelocks are required'));
   } else {
-    out.push(...validateTimelocks(order.timelocks));
+    const timelockIssues = validateTimelocks(order.timelocks);
+    out.push(...timelockIssues);
+    const rescueDelay = pairIssues.length === 0 ? ctx.supportedChains.evm[order.srcChain]?.rescueDelay : undefined;
+    if (timelockIssues.length === 0 && rescueDelay !== undefined) out.push(...rescueIssues(order.timelocks, rescueDelay));
   }
   if (!isHex32(order.hashlock)) {
     out.push(issue('INVALID_HASHLOCK', 'hashlock', 'hashlock must be 0x followed by 64 hex digits (keccak256 of the secret)'));

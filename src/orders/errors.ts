@@ -33,6 +33,10 @@ export const ERROR_CODES = {
   INVALID_HASHLOCK: { status: 400, meaning: 'the hashlock is not 0x + 32 bytes' },
   INVALID_AUCTION: { status: 400, meaning: 'the auction is not sane (DESIGN §5)' },
   INVALID_TIMELOCKS: { status: 400, meaning: 'the timelocks are not ordered (DESIGN §6)' },
+  TIMELOCKS_EXCEED_RESCUE_DELAY: {
+    status: 400,
+    meaning: "a source timelock stage opens at or after the source escrow's rescue delay (the taker could rescue the maker's funds before any refund)",
+  },
   INVALID_FIELD: { status: 400, meaning: 'nonce, salt or expiry out of range' },
   ORDER_EXPIRED: { status: 400, meaning: 'the order expiry is not in the future' },
   EXPIRY_TOO_FAR: { status: 400, meaning: 'the order expiry is more than 30 days ahead' },

@@ -1,14 +1,15 @@
-/** The intake balance/allowance check against the real factory and test token on anvil. */
+/** The intake checks that read the real factory and test token on anvil: maker funds, rescue delay. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublicClient, http, zeroAddress } from 'viem';
 import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
 import { escrowFactoryAbi, testTokenAbi } from '../../contracts/evm/artifacts.js';
 import { checkMakerFunds, MakerFundsInputError } from '../../src/chains/evm/maker-funds.js';
+import { readRescueDelay, RescueDelayUnavailableError } from '../../src/chains/evm/rescue-delay.js';
 import { clientsFor } from './support/escrows.js';
 
 let devnet: EvmDevnet;
 beforeAll(async () => {
-  devnet = await startEvmDevnet({ tokenFunding: 1_000n });
+  devnet = await startEvmDevnet({ tokenFunding: 1_000n, rescueDelay: 86_400 + 7 });
 });
 afterAll(async () => {
   await devnet?.stop();
@@ -54,5 +55,19 @@ describe('checkMakerFunds', () => {
       await expect(checkMakerFunds(client, bad)).rejects.toMatchObject({ code: 'INVALID_MAKER_FUNDS_QUERY' });
       await expect(checkMakerFunds(client, bad)).rejects.toBeInstanceOf(MakerFundsInputError);
     }
+  });
+});
+
+describe('readRescueDelay', () => {
+  it('reads the RESCUE_DELAY the factory was deployed with', async () => {
+    const client = createPublicClient({ transport: http(devnet.rpcUrl) });
+    expect(await readRescueDelay(client, devnet.factory)).toBe(86_400 + 7);
+  });
+
+  it('names the factory when the address is no factory (a wrong EVM_ESCROW_FACTORY)', async () => {
+    const client = createPublicClient({ transport: http(devnet.rpcUrl) });
+    const err = await readRescueDelay(client, devnet.token, { attempts: 2, delayMs: 10 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RescueDelayUnavailableError);
+    expect((err as Error).message).toContain(devnet.token);
   });
 });

@@ -268,3 +268,37 @@ describe('validateOrder: robustness', () => {
     expect(issues.map((i) => i.field)).toEqual(expect.arrayContaining(['auction.points[0]', 'auction.points[1]', 'auction.points[2]']));
   });
 });
+
+describe('validateOrder: rescue before refund', () => {
+  // The source escrow lets its taker rescue funds from deployedAt + RESCUE_DELAY: every source
+  // stage must open strictly before, or the maker's tokens can be taken before any refund.
+  const withRescue = (rescueDelay: number): ValidateOrderContext => ({
+    now: NOW,
+    supportedChains: { ...SUPPORTED, evm: { '31337': { ...SUPPORTED.evm['31337']!, rescueDelay } } },
+  });
+
+  it('refuses a source public cancellation at or after the rescue delay, accepts one second before', () => {
+    const o = validOrder();
+    const last = o.timelocks.srcPublicCancellation;
+    expect(validateOrder(o, withRescue(last + 1))).toEqual([]);
+    for (const delay of [last, last - 1, o.timelocks.srcWithdrawal]) {
+      const issues = validateOrder(o, withRescue(delay));
+      expect(issues.map((i) => `${i.code}@${i.field}`)).toEqual(['TIMELOCKS_EXCEED_RESCUE_DELAY@timelocks.srcPublicCancellation']);
+      expect(issues[0]!.message).toContain(String(delay));
+    }
+  });
+
+  it('holds for any valid timelocks: refused exactly when the last source stage reaches the delay', () => {
+    fc.assert(
+      fc.property(timelocksArb, fc.integer({ min: 1, max: 2 ** 32 }), (timelocks, delay) => {
+        const issues = validateOrder({ ...validOrder(), timelocks }, withRescue(delay));
+        expect(issues.some((i) => i.code === 'TIMELOCKS_EXCEED_RESCUE_DELAY')).toBe(timelocks.srcPublicCancellation >= delay);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('does not judge against a rescue delay it does not know', () => {
+    expect(validateOrder(validOrder(), ctx)).toEqual([]);
+  });
+});

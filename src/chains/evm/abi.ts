@@ -68,3 +68,6 @@ export const erc20ReadAbi = parseAbi([
 
 /** The factory's ledger of native coin makers deposited to sell (native-ETH source orders). */
 export const factoryNativeBalanceAbi = parseAbi(['function nativeBalance(address maker) view returns (uint256)']);
+
+/** The factory's rescue delay: seconds after an escrow's creation from which its taker may rescue funds. */
+export const factoryRescueDelayAbi = parseAbi(['function RESCUE_DELAY() view returns (uint256)']);
