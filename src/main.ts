@@ -153,7 +153,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       book,
       logger,
       metrics,
-      secretGate: new SecretGate(settlementStore, config.settlement),
+      secretGate: new SecretGate(config.settlement),
     });
 
     // Leader-only work (DESIGN §10): the chain monitors and the settlement coordinator run on

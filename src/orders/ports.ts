@@ -2,6 +2,7 @@
  * What the order use-cases (and later the settlement coordinator) need from the store.
  * `store/` implements it on Postgres and PGlite with the same SQL.
  */
+import type { ChainEventUpdate } from '../chains/events.js';
 import type { Hex, Order } from '../domain/order.js';
 import type { OrderStatus } from '../domain/status.js';
 
@@ -79,6 +80,21 @@ export interface OrderRepository {
     event: NewTimelineEvent,
     patch?: { secret?: Hex },
   ): Promise<StoredOrder | null>;
+  /**
+   * `transition`, judged by `guard` inside the same transaction: the order row is locked, chain
+   * events are read as committed at that moment, and no chain event can be written (a rollback,
+   * a new escrow) until this commits. So a rollback is either seen by the guard or comes after
+   * the move, never between the check and the change. `guard` returns null to allow the move,
+   * or a refusal, which is returned and nothing is written. Returns null if the status did not match.
+   */
+  transitionGuarded<R>(
+    orderHash: Hex,
+    from: readonly OrderStatus[],
+    to: OrderStatus,
+    event: NewTimelineEvent,
+    patch: { secret?: Hex } | undefined,
+    guard: (order: StoredOrder, chainEvents: ChainEventUpdate[]) => R | null,
+  ): Promise<{ moved: StoredOrder } | { refused: R } | null>;
   timeline(orderHash: Hex): Promise<TimelineEvent[]>;
   countByStatus(): Promise<Record<OrderStatus, number>>;
 }

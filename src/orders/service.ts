@@ -5,6 +5,7 @@
  * The store is the source of truth; bus messages go out only after the store committed.
  */
 import type { Logger } from 'pino';
+import type { ChainEventUpdate } from '../chains/events.js';
 import type { ActiveOrderBook, ActiveOrderSnapshot } from '../auction/types.js';
 import type { Bus, TopicMessages } from '../bus/types.js';
 import { auctionAmount } from '../domain/auction.js';
@@ -45,7 +46,9 @@ export interface OrderServiceDeps {
    * The settlement's secret gate: re-judges, when the maker reveals, that both escrows are
    * verified, final, and far enough from cancellation (DESIGN §1). Absent only in tests of intake.
    */
-  secretGate?: { check(stored: StoredOrder, now: number): Promise<{ ok: true } | { ok: false; code: string; message: string }> };
+  secretGate?: {
+    judge(stored: StoredOrder, chainEvents: readonly ChainEventUpdate[], now: number): { ok: true } | { ok: false; code: string; message: string };
+  };
 }
 
 export interface SubmitInput {
@@ -196,9 +199,14 @@ export class OrderService {
     if (!isSecretFor(secret, stored.order.hashlock)) {
       throw new RelayerError('INVALID_SECRET', 400, 'keccak256(secret) does not equal the order hashlock');
     }
-    const verdict = await this.deps.secretGate?.check(stored, this.deps.clock());
-    if (verdict && !verdict.ok) throw new RelayerError(verdict.code as ErrorCode, 409, verdict.message);
-    const updated = await this.move(stored, 'secret_revealed', { type: 'secret_revealed' }, { secret: secret as Hex });
+    const gate = this.deps.secretGate;
+    const updated = gate
+      ? await this.move(stored, 'secret_revealed', { type: 'secret_revealed' }, { secret: secret as Hex }, (current, chainEvents) => {
+          // Judged inside the transaction that records the reveal (see transitionGuarded).
+          const verdict = gate.judge(current, chainEvents, this.deps.clock());
+          return verdict.ok ? null : new RelayerError(verdict.code as ErrorCode, 409, verdict.message);
+        })
+      : await this.move(stored, 'secret_revealed', { type: 'secret_revealed' }, { secret: secret as Hex });
     await this.publish('secrets', { orderHash: updated.orderHash, maker: updated.order.maker, secret });
     return { orderHash: updated.orderHash, status: updated.status };
   }
@@ -279,10 +287,18 @@ export class OrderService {
     event: OrderEvent,
     timeline: { type: string; data?: Record<string, unknown> },
     patch?: { secret?: Hex },
+    guard?: (current: StoredOrder, chainEvents: ChainEventUpdate[]) => RelayerError | null,
   ): Promise<StoredOrder> {
     const to = nextStatus(stored.status, event);
     if (to === null) throw invalidStatus(stored, event);
-    const updated = await this.deps.repo.transition(stored.orderHash, allowedFrom(event), to, timeline, patch);
+    let updated: StoredOrder | null;
+    if (guard) {
+      const result = await this.deps.repo.transitionGuarded(stored.orderHash, allowedFrom(event), to, timeline, patch, guard);
+      if (result !== null && 'refused' in result) throw result.refused;
+      updated = result?.moved ?? null;
+    } else {
+      updated = await this.deps.repo.transition(stored.orderHash, allowedFrom(event), to, timeline, patch);
+    }
     if (updated === null) {
       const now = await this.deps.repo.get(stored.orderHash);
       throw invalidStatus(now ?? stored, event);

@@ -232,6 +232,14 @@ async function insertBlocks(trx: Transaction<DB>, chain: string, blocks: readonl
   }
 }
 
+/**
+ * Holds every chain-event writer off until `trx` ends (they take the same lock). The guarded
+ * order transition takes it so a rollback cannot commit between its check and its change.
+ */
+export async function lockChainEventWriters(trx: Transaction<DB>): Promise<void> {
+  await lockWriters(trx);
+}
+
 async function lockWriters(trx: Transaction<DB>): Promise<void> {
   await sql`select pg_advisory_xact_lock(${sql.lit(CHAIN_EVENTS_WRITE_LOCK.toString())}::bigint)`.execute(trx);
 }

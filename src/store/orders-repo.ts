@@ -19,6 +19,8 @@ import type {
   StoredOrder,
   TimelineEvent,
 } from '../orders/ports.js';
+import type { ChainEvent, ChainEventStatus, ChainEventUpdate } from '../chains/events.js';
+import { lockChainEventWriters } from './chain-state-repo.js';
 import { fromTagged, numeric, taggedJson, toBigInt } from './convert.js';
 import type { DB, OrderEventsTable, OrdersTable } from './schema.js';
 
@@ -156,6 +158,44 @@ export class OrderRepositoryImpl implements OrderRepository {
         .values(eventRow(hash, event, current.status as OrderStatus, to))
         .execute();
       return toStoredOrder(updated);
+    });
+  }
+
+  async transitionGuarded<R>(
+    orderHash: Hex,
+    from: readonly OrderStatus[],
+    to: OrderStatus,
+    event: NewTimelineEvent,
+    patch: { secret?: Hex } | undefined,
+    guard: (order: StoredOrder, chainEvents: ChainEventUpdate[]) => R | null,
+  ): Promise<{ moved: StoredOrder } | { refused: R } | null> {
+    if (from.length === 0) return null;
+    const hash = normHash(orderHash);
+    return this.db.transaction().execute(async (trx) => {
+      // Writers first, then the row: chain-event writers never lock order rows, and other
+      // transitions never take the writers' lock, so the two orders of locking cannot deadlock.
+      await lockChainEventWriters(trx);
+      const row = await trx.selectFrom('orders').selectAll().where('order_hash', '=', hash).forUpdate().executeTakeFirst();
+      if (!row || !from.includes(row.status as OrderStatus)) return null;
+      const events = await trx
+        .selectFrom('chain_events')
+        .select(['status', 'event'])
+        .where('order_hash', '=', hash)
+        .orderBy('seq')
+        .execute();
+      const refusal = guard(
+        toStoredOrder(row),
+        events.map((e) => ({ status: e.status as ChainEventStatus, event: fromTagged<ChainEvent>(e.event) })),
+      );
+      if (refusal !== null) return { refused: refusal };
+      const updated = await trx
+        .updateTable('orders')
+        .set({ status: to, updated_at: sql`now()`, ...(patch?.secret !== undefined ? { secret: patch.secret } : {}) })
+        .where('order_hash', '=', hash)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await trx.insertInto('order_events').values(eventRow(hash, event, row.status as OrderStatus, to)).execute();
+      return { moved: toStoredOrder(updated) };
     });
   }
 

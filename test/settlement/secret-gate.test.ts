@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import pg from 'pg';
 import { InProcessBus } from '../../src/bus/in-process.js';
 import type { ChainEvent, EscrowCreatedEvent } from '../../src/chains/events.js';
 import { hashlockOf } from '../../src/domain/hashlock.js';
@@ -69,7 +70,7 @@ function service() {
     clock: () => now,
     supportedChains: { evm: { '31337': { factory: '0x5FbDB2315678afecb367f032d93F642f64180aa3' } }, cardano: ['cardano:devnet'] },
     logger,
-    secretGate: new SecretGate(store, policy),
+    secretGate: new SecretGate(policy),
   });
 }
 
@@ -113,5 +114,38 @@ describe('secret gate', () => {
     await chainState.rollback('cardano:devnet', { height: s.dst.blockNumber - 1n, hash: 'fork' });
     await refusedWith(service().revealSecret(s.hash, secret), 'ESCROWS_NOT_READY');
     expect((await orders.get(s.hash))!.secret).toBeNull();
+  });
+
+  it('a rollback that commits while the reveal is in flight makes the reveal fail: check and change are one transaction', async () => {
+    const secret = `0x${'64'.repeat(32)}` as Hex;
+    const s = await toReady(secret);
+    // A chain writer (a monitor applying a rollback) holds the writers' lock with the destination
+    // escrow already reverted but not yet committed when the maker reveals.
+    const writer = new pg.Client({ connectionString: pgdb.url });
+    await writer.connect();
+    try {
+      await writer.query('begin');
+      await writer.query('select pg_advisory_xact_lock(7406531982115::bigint)');
+      await writer.query(`update chain_events set status = 'reverted' where id = $1`, [s.dst.id]);
+      const reveal = service().revealSecret(s.hash, secret).then(() => null, (e: unknown) => e);
+      // Wait until the reveal is really waiting on the writers' lock, then let the rollback commit.
+      for (;;) {
+        const waiting = await writer.query(
+          `select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event = 'advisory'`,
+        );
+        if (waiting.rowCount) break;
+        const settled = await Promise.race([reveal.then(() => true), new Promise((r) => setTimeout(() => r(false), 20))]);
+        if (settled) break; // it did not wait at all: the assertion below says so
+      }
+      await writer.query('commit');
+      const err = await reveal;
+      expect(err, 'the reveal must see the rollback that committed before its change').toBeInstanceOf(RelayerError);
+      expect((err as RelayerError).code).toBe('ESCROWS_NOT_READY');
+      const stored = (await orders.get(s.hash))!;
+      expect(stored.status).toBe('ready_for_secret');
+      expect(stored.secret).toBeNull();
+    } finally {
+      await writer.end();
+    }
   });
 });

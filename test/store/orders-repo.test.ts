@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/db.js';
 import { InvalidCursorError, OrderRepositoryImpl, decodeCursor, encodeCursor } from '../../src/store/orders-repo.js';
+import { ChainStateRepository } from '../../src/store/chain-state-repo.js';
 import { ORDER_STATUSES } from '../../src/domain/status.js';
 import type { Hex } from '../../src/domain/order.js';
 import { ENGINES } from '../support/db.js';
@@ -140,6 +141,31 @@ describe.each(ENGINES)('OrderRepositoryImpl on $engine', ({ engine, open }) => {
     const timeline = await repo.timeline(hash32(1));
     expect(timeline).toHaveLength(2);
     expect(timeline[1]!.toStatus).toBe(final!.status);
+  });
+
+  it('a guarded transition sees the order and its committed chain events; a refusal writes nothing', async () => {
+    await insert(1);
+    const chainState = new ChainStateRepository(database.db);
+    const event = {
+      id: 'x:0xaa:0', chain: 'x', txHash: '0xaa', index: 0, blockNumber: 5n, blockHash: '0xb5', blockTime: 1,
+      type: 'escrow_cancelled' as const, side: 'dst' as const, escrow: 'e1', orderHash: hash32(1), public: false, to: 'someone',
+    };
+    await chainState.apply({ chain: 'x', cursor: { height: 5n, hash: '0xb5' }, observed: [event], finalized: [] });
+    const seen: unknown[] = [];
+    const refused = await repo.transitionGuarded(hash32(1), ['active'], 'cancelled', { type: 'cancelled' }, undefined, (o, events) => {
+      seen.push(o.status, events.map((e) => [e.status, e.event.id]));
+      return 'NO';
+    });
+    expect(refused).toEqual({ refused: 'NO' });
+    expect(seen).toEqual(['active', [['observed', event.id]]]);
+    expect((await repo.get(hash32(1)))!.status).toBe('active');
+    expect(await repo.timeline(hash32(1))).toHaveLength(1);
+
+    const secret = `0x${'5a'.repeat(32)}` as Hex;
+    const moved = await repo.transitionGuarded(hash32(1), ['active'], 'cancelled', { type: 'cancelled' }, { secret }, () => null);
+    expect(moved).toMatchObject({ moved: { status: 'cancelled', secret } });
+    expect(await repo.transitionGuarded(hash32(1), ['active'], 'expired', { type: 'expired' }, undefined, () => null)).toBeNull();
+    expect((await repo.timeline(hash32(1))).map((e) => e.toStatus)).toEqual(['active', 'cancelled']);
   });
 
   it('lists newest first with every filter, paging with an opaque cursor', async () => {
