@@ -6,79 +6,42 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { Core } from '@blaze-cardano/sdk';
-import { createPublicClient, http, keccak256, type Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { escrowScript } from '../../contracts/cardano/index.js';
+import { createPublicClient, http, type Hex } from 'viem';
 import { testTokenAbi } from '../../contracts/evm/artifacts.js';
 import { RelayerApiError, RelayerClient, type WireOrder } from '../../client/http.js';
-import { signOrder } from '../../client/sign.js';
-import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
-import { DevnetWallet } from '../../devnet/cardano/wallet.js';
-import { approveFactory, startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
+import type { CardanoDevnet } from '../../devnet/cardano/index.js';
+import type { EvmDevnet } from '../../devnet/evm/index.js';
 import type { DestinationChain, Job, ResolverBot } from '../../resolver/bot.js';
 import { PublicActionRunner } from '../../resolver/public-actions.js';
 import { EvmSourceChain, type SrcFill } from '../../resolver/evm.js';
 import { createResolver } from '../../resolver/setup.js';
-import { encodeEscrowDatum } from '../../src/chains/cardano/tx/escrow-datum.js';
-import { loadConfig } from '../../src/config.js';
-import { startRelayer, type RunningRelayer } from '../../src/main.js';
+import { CardanoActor, DEFAULT_TIMELOCKS, dstDatum, makeOrder as makeE2eOrder, startE2e, statusOf as statusVia, type E2e } from './helpers.js';
 
+let e2e: E2e;
 let evm: EvmDevnet;
 let ada: CardanoDevnet;
-let relayer: RunningRelayer;
 let api: RelayerClient;
 let resolverEvm: EvmSourceChain;
-let resolverAda: DevnetWallet;
+let resolverAda: CardanoActor;
 /** A second, reference resolver that never fills: it only takes the public actions the relayer announces. */
 let watcher: { bot: ResolverBot; close(): Promise<void> };
 const API_KEY = 'e2e-watcher-resolver-key-0123';
 
-const TIMELOCKS = {
-  srcWithdrawal: 4,
-  srcPublicWithdrawal: 600,
-  srcCancellation: 900,
-  srcPublicCancellation: 1000,
-  dstWithdrawal: 4,
-  dstPublicWithdrawal: 300,
-  dstCancellation: 700,
-};
-
 beforeAll(async () => {
-  [evm, ada] = await Promise.all([startEvmDevnet({ blockTime: 1 }), startCardanoDevnet()]);
-  const dataDir = await mkdtemp(join(tmpdir(), 'relayer-e2e-'));
-  relayer = await startRelayer(
-    loadConfig({
-      DATA_DIR: dataDir,
-      HOST: '127.0.0.1',
-      HTTP_PORT: '0',
-      WS_PORT: '0',
-      EVM_CONFIRMATIONS: '2',
-      CARDANO_CONFIRMATIONS: '2',
-      SECRET_MARGIN_SECONDS: '30',
-      SETTLEMENT_TOLERANCE_SECONDS: '2',
-      API_KEYS: API_KEY,
-    }),
-    { logger: pino({ level: 'silent' }), devnets: { evm, cardano: ada } },
-  );
-  api = new RelayerClient(relayer.httpUrl);
-  resolverEvm = new EvmSourceChain({ rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.resolver.privateKey });
-  resolverAda = await DevnetWallet.connect({ host: ada.host, port: ada.port }, ada.accounts[0]!);
-
-  // The maker lets the factory pull its tokens.
-  await approveFactory(evm);
+  e2e = await startE2e({ env: { API_KEYS: API_KEY } });
+  ({ evm, ada, api, resolverEvm } = e2e);
+  resolverAda = await CardanoActor.connect(ada, ada.accounts[0]!);
 
   watcher = await createResolver({
-    relayerUrl: relayer.httpUrl,
-    wsUrl: relayer.wsUrl,
+    relayerUrl: e2e.relayer.httpUrl,
+    wsUrl: e2e.relayer.wsUrl,
     apiKey: API_KEY,
     evm: { rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.otherResolver.privateKey },
     cardano: { host: ada.host, port: ada.port, chain: ada.chain, networkId: 0, paymentKey: ada.accounts[1]!.privateKey },
     maxPayment: () => null,
-    jobsFile: join(dataDir, 'watcher-jobs.json'),
+    jobsFile: join(e2e.dataDir, 'watcher-jobs.json'),
     logger: pino({ level: 'silent' }),
     pollMs: 500,
     publicActionsPollMs: 2_000,
@@ -88,59 +51,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await watcher?.close();
-  await relayer?.stop();
-  await Promise.all([evm?.stop(), ada?.stop()]);
+  await resolverAda?.close();
+  await e2e?.stop();
 });
 
-async function makeOrder(timelocks: WireOrder['timelocks'] = TIMELOCKS): Promise<{ orderHash: Hex; secret: Hex; order: WireOrder; signature: Hex }> {
-  const secret = `0x${randomBytes(32).toString('hex')}` as Hex;
-  const now = Math.floor(Date.now() / 1000);
-  const order: WireOrder = {
-    srcChain: String(evm.chainId),
-    dstChain: 'cardano:devnet',
-    maker: evm.accounts.maker.address,
-    receiver: ada.accounts[2]!.address,
-    makerAsset: evm.token,
-    makingAmount: (10n ** 18n).toString(),
-    takerAsset: 'lovelace',
-    auction: { startTime: now - 5, duration: 120, startAmount: '6000000', endAmount: '5000000', points: [] },
-    hashlock: keccak256(secret),
-    timelocks,
-    srcSafetyDeposit: '1000',
-    dstSafetyDeposit: '1000000',
-    nonce: BigInt(`0x${randomBytes(6).toString('hex')}`).toString(),
-    salt: '7',
-    expiry: now + 3600,
-  };
-  const signature = await signOrder(privateKeyToAccount(evm.accounts.maker.privateKey), await api.typedData(), order);
-  const { orderHash } = await api.submit(order, signature);
-  return { orderHash, secret, order, signature };
+function makeOrder(timelocks: WireOrder['timelocks'] = DEFAULT_TIMELOCKS) {
+  return makeE2eOrder(e2e, { timelocks });
 }
 
 /** The resolver's destination escrow on Cardano, with deadlines from the source escrow's real deployedAt. */
 async function lockDestination(orderHash: Hex, order: WireOrder, fill: SrcFill, amount: bigint, over: { deployedAt?: number } = {}) {
-  const base = BigInt((over.deployedAt ?? fill.deployedAt) * 1000);
-  const datum = encodeEscrowDatum({
-    orderHash: orderHash.slice(2),
-    hashlock: order.hashlock.slice(2),
-    maker: ada.accounts[2]!.paymentKeyHash,
-    taker: resolverAda.paymentKeyHash,
-    withdrawTo: order.receiver,
-    cancelTo: resolverAda.address.toBech32(),
-    asset: { policyId: '', assetName: '' },
-    amount,
-    safetyDeposit: BigInt(order.dstSafetyDeposit),
-    withdrawalAt: base + BigInt(order.timelocks.dstWithdrawal * 1000),
-    publicWithdrawalAt: base + BigInt(order.timelocks.dstPublicWithdrawal * 1000),
-    cancellationAt: base + BigInt(order.timelocks.dstCancellation * 1000),
-    publicCancellationAt: null,
-  });
-  const builder = (await resolverAda.newTx()).lockLovelace(
-    escrowScript.address(0),
-    amount + BigInt(order.dstSafetyDeposit),
-    Core.Datum.newInlineData(datum),
-  );
-  return resolverAda.buildSignSubmit(builder);
+  return resolverAda.lock(dstDatum({ orderHash, order }, fill, resolverAda, amount, over));
 }
 
 /** Both monitors have seen the destination escrow and its blocks are final, yet the order stays src_escrowed. */
@@ -153,8 +74,8 @@ async function expectRefusedDestination(orderHash: Hex): Promise<void> {
   expect(await statusOf(orderHash)).toBe('src_escrowed');
 }
 
-async function statusOf(orderHash: string): Promise<string> {
-  return (await api.order(orderHash)).status;
+function statusOf(orderHash: string): Promise<string> {
+  return statusVia(api, orderHash);
 }
 
 describe('relayer on real local chains', () => {
@@ -237,7 +158,7 @@ describe('relayer on real local chains', () => {
 
     // A resolver that hears of it late sends it, is refused by the chain, and finds it settled.
     const late = new PublicActionRunner({
-      client: new RelayerClient(relayer.httpUrl, { apiKey: API_KEY }),
+      client: new RelayerClient(e2e.relayer.httpUrl, { apiKey: API_KEY }),
       src: new EvmSourceChain({ rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.stranger.privateKey }),
       dst: { chain: ada.chain } as DestinationChain, // never reached: the action is on the EVM side
       stateFile: join(await mkdtemp(join(tmpdir(), 'late-')), 'public-actions.json'),
@@ -294,7 +215,7 @@ describe('relayer on real local chains', () => {
     };
     await writeFile(jobsFile, JSON.stringify([job]));
     const returning = await createResolver({
-      relayerUrl: relayer.httpUrl, wsUrl: relayer.wsUrl, apiKey: API_KEY,
+      relayerUrl: e2e.relayer.httpUrl, wsUrl: e2e.relayer.wsUrl, apiKey: API_KEY,
       evm: { rpcUrl: evm.rpcUrl, chainId: evm.chainId, factory: evm.factory, privateKey: evm.accounts.resolver.privateKey },
       cardano: { host: ada.host, port: ada.port, chain: ada.chain, networkId: 0, paymentKey: ada.accounts[0]!.privateKey },
       maxPayment: () => null, jobsFile, logger: pino({ level: 'silent' }), pollMs: 300, publicActions: false,
