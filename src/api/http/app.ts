@@ -18,7 +18,8 @@ import type { HealthRegistry } from '../../observability/health.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
 import { RelayerError } from '../../orders/errors.js';
 import type { OrderService } from '../../orders/service.js';
-import { clientErrorHandler, saneRequestId } from './client-errors.js';
+import { clientErrorHandler } from './client-errors.js';
+import { requestIdOf } from '../raw-response.js';
 import { clipInput } from './echo.js';
 import { codeForStatus, errorBody, sendError, toErrorResponse } from './errors.js';
 import { ErrorSchema } from './schemas.js';
@@ -46,10 +47,6 @@ export type HttpApp = FastifyInstance<
   Logger,
   TypeBoxTypeProvider
 >;
-
-export function requestIdOf(req: IncomingMessage): string {
-  return saneRequestId(req.headers['x-request-id']);
-}
 
 /** Longest path parameter (an order hash is 66, an encoded Cardano escrow id ≤ 75): longer is 414. */
 const MAX_PARAM_LENGTH = 100;

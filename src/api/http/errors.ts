@@ -79,13 +79,7 @@ export function toErrorResponse(err: unknown, request: FastifyRequest): { status
   }
   if (known) return { status, body: errorBody(known.code, known.message) };
   // The JSON parser's SyntaxError quotes the body; say what is wrong, not what was sent.
-  if (e instanceof SyntaxError) {
-    const poisoned = /prototype/.test(e.message);
-    return {
-      status: 400,
-      body: errorBody('MALFORMED_JSON', poisoned ? 'the body carries a forbidden __proto__ or constructor.prototype key' : 'the body is not valid JSON'),
-    };
-  }
+  if (e instanceof SyntaxError) return { status: 400, body: errorBody('MALFORMED_JSON', 'the body is not valid JSON') };
   // Any other 4xx (a plugin's): the stable code of its status, its message bounded.
   return { status, body: errorBody(codeForStatus(status), boundMessage(typeof e?.message === 'string' ? e.message : 'bad request')) };
 }
