@@ -70,6 +70,8 @@ export const ERROR_CODES = {
   REQUEST_TIMEOUT: { status: 408, meaning: 'the request was not received in time (connection closed)' },
   URL_TOO_LONG: { status: 414, meaning: 'a path segment is longer than 100 characters' },
   HEADERS_TOO_LARGE: { status: 431, meaning: 'the request line and headers exceed 16 KiB (connection closed)' },
+  BAD_HANDSHAKE: { status: 400, meaning: 'a WebSocket upgrade without a valid RFC 6455 handshake (key, version 13, upgrade header)' },
+  TOO_MANY_CONNECTIONS: { status: 503, meaning: 'the WebSocket gateway is at its connection limit; retry later' },
   SHUTTING_DOWN: { status: 503, meaning: 'this instance is closing; retry (on another instance)' },
   INTERNAL_ERROR: { status: 500, meaning: 'an unexpected error (logged with the request id)' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

@@ -81,6 +81,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     clientErrorHandler: clientErrorHandler(deps.logger),
     // Our own 503 while closing (fastify's is not in the error model): see the preClose hook.
     return503OnClosing: false,
+    // Node would answer a Host-less HTTP/1.1 request with a bare 400 of its own; the onRequest hook does it in our model.
+    http: { requireHostHeader: false },
     // A JSON API: numbers stay numbers, strings stay strings; validation is typebox's.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
@@ -103,6 +105,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) throw new RelayerError('SHUTTING_DOWN', 503, 'the relayer is shutting down; retry on another instance');
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new RelayerError('BAD_REQUEST', 400, 'an HTTP/1.1 request needs a Host header');
+    }
   });
   // The net under every plugin that answers on its own (CORS preflight, static files): an error
   // status always leaves as our JSON error model, never as text or HTML.

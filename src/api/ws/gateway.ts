@@ -100,8 +100,8 @@ export class WsGateway {
     // A malformed handshake (no Sec-WebSocket-Key, wrong version, not GET) is answered in the
     // API's JSON error model instead of ws's plain-text abort.
     this.wss.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
-      const status = err.message === 'Invalid HTTP method' ? 405 : 400;
-      refuse(socket, req, status, 'BAD_HANDSHAKE', 'not a valid WebSocket handshake (RFC 6455 §4.2.1)');
+      if (err.message === 'Invalid HTTP method') return refuse(socket, req, 405, 'METHOD_NOT_ALLOWED', 'a WebSocket handshake is a GET');
+      refuse(socket, req, 400, 'BAD_HANDSHAKE', 'not a valid WebSocket handshake (RFC 6455 §4.2.1)');
     });
   }
 
