@@ -4,8 +4,6 @@
  * WebSocket upgrade path), the answer is our JSON error model with a documented code at its
  * documented status, an x-request-id, and no more than ECHO_LIMIT characters of the input.
  * The requests are generated from the app’s own route table, so a new route is covered too.
- * (Not covered here: the 503 SHUTTING_DOWN of a request arriving while the app closes; inject
- * refuses to run then, and a real socket races the server’s own idle-connection close.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
@@ -382,5 +380,34 @@ describe('what node refuses before fastify, and the WebSocket upgrade path', () 
     const post = await viaSocket('upgrade POST', upgrade('POST', '/ws', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n'), []);
     expect(post.status).toBe(405);
     expectClean([elsewhere, noKey, badVersion, post]);
+  });
+});
+
+describe('while the server closes', () => {
+  it('a request that arrives on an open connection after close began → 503 SHUTTING_DOWN in the error model', async () => {
+    // A separate app: closing the shared one would end the other tests.
+    const other = await startHarness();
+    try {
+      await other.app.listen({ host: '127.0.0.1', port: 0 });
+      const otherPort = (other.app.server.address() as { port: number }).port;
+      const socket = connect(otherPort, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      const chunks: Buffer[] = [];
+      socket.on('data', (c) => chunks.push(c));
+      const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      // Half a request: the connection is busy, so closing the server does not drop it.
+      socket.write('GET /api/orders/typed-data HTTP/1.1\r\nHost: x\r\n');
+      const closed = other.app.close();
+      await expect.poll(() => other.app.server.listening).toBe(false);
+      socket.write('x-request-id: closing-1\r\n\r\n');
+      await ended;
+      await closed;
+      const text = Buffer.concat(chunks).toString('utf8');
+      expect(text).toMatch(/^HTTP\/1\.1 503 /);
+      expect(text).toMatch(/\r\nx-request-id: closing-1\r\n/i);
+      expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).error.code).toBe('SHUTTING_DOWN');
+    } finally {
+      await other.close().catch(() => undefined);
+    }
   });
 });
