@@ -65,6 +65,18 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, meaning: 'too many requests; retry after the Retry-After seconds' },
   NOT_READY: { status: 503, meaning: 'a required dependency is down' },
   FUNDS_CHECK_UNAVAILABLE: { status: 503, meaning: 'the source chain did not answer the maker balance/allowance check; retry' },
+  // The HTTP transport's own refusals (src/api/http): requests no route or use-case ever sees.
+  BAD_REQUEST: { status: 400, meaning: 'the request is not valid HTTP, or its content-length does not match the body' },
+  MALFORMED_URL: { status: 400, meaning: 'the path is not valid percent-encoding' },
+  INVALID_PREFLIGHT: { status: 400, meaning: 'an OPTIONS request that is not a CORS preflight (no Origin or Access-Control-Request-Method)' },
+  FORBIDDEN: { status: 403, meaning: 'refused by a transport plugin' },
+  METHOD_NOT_ALLOWED: { status: 405, meaning: 'the path exists but not with this method; see the Allow header' },
+  REQUEST_TIMEOUT: { status: 408, meaning: 'the request was not received in time (connection closed)' },
+  URL_TOO_LONG: { status: 414, meaning: 'a path segment is longer than 100 characters' },
+  HEADERS_TOO_LARGE: { status: 431, meaning: 'the request line and headers exceed 16 KiB (connection closed)' },
+  BAD_HANDSHAKE: { status: 400, meaning: 'a WebSocket upgrade without a valid RFC 6455 handshake (key, version 13, upgrade header)' },
+  TOO_MANY_CONNECTIONS: { status: 503, meaning: 'the WebSocket gateway is at its connection limit; retry later' },
+  SHUTTING_DOWN: { status: 503, meaning: 'this instance is closing; retry (on another instance)' },
   INTERNAL_ERROR: { status: 500, meaning: 'an unexpected error (logged with the request id)' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

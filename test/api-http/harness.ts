@@ -1,7 +1,9 @@
 /**
  * A whole HTTP stack on a fresh Postgres database: the store's repositories, the in-process
- * bus, the real ActiveOrderBook, OrderService and the fastify app (not listening; tests use
- * `inject`, or `listen` on port 0 for the socket test). Plus makers that sign real orders.
+ * bus, the real ActiveOrderBook, OrderService with the real SecretGate (fed by the chain events
+ * in the store, as main.ts wires it) and the fastify app (not listening; tests use `inject`, or
+ * `listen` on port 0 for real sockets). Plus makers that sign real orders, and the chain events
+ * of their escrows for the settlement coordinator and the gate to judge.
  */
 import { privateKeyToAccount, generatePrivateKey, type PrivateKeyAccount } from 'viem/accounts';
 import { sql } from 'kysely';
@@ -22,6 +24,13 @@ import type { PublicActionsSource } from '../../src/api/http/routes/public-actio
 import { storeOn } from '../../src/store/index.js';
 import type { EscrowRepository } from '../../src/store/escrows-repo.js';
 import type { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
+import type { ChainEvent, EscrowCreatedEvent } from '../../src/chains/events.js';
+import { dstDeadlines, srcDeadlines } from '../../src/domain/timelocks.js';
+import { SettlementCoordinator } from '../../src/settlement/coordinator.js';
+import { SecretGate } from '../../src/settlement/secret-gate.js';
+import type { ChainStateRepository } from '../../src/store/chain-state-repo.js';
+import { SettlementRepository } from '../../src/store/settlement-repo.js';
+import { dstEscrowEvent, srcEscrowEvent } from '../settlement/fixtures.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
 import { randomBytes } from 'node:crypto';
 
@@ -35,6 +44,7 @@ export interface Harness {
   pg: TestPostgres;
   repo: OrderRepositoryImpl;
   escrows: EscrowRepository;
+  chainState: ChainStateRepository;
   bus: InProcessBus;
   book: ActiveOrderBookImpl;
   orders: OrderService;
@@ -43,6 +53,10 @@ export interface Harness {
   config: Config;
   /** Unix seconds the whole stack sees; tests move it. */
   clock: { now: number };
+  /** Stores a chain event as a monitor would (observed, and final unless `final: false`). */
+  putChainEvent(e: ChainEvent, opts?: { final?: boolean }): Promise<void>;
+  /** One pass of the real settlement coordinator over the stored chain events, at `clock.now`. */
+  settle(): Promise<void>;
   /** Rows in orders and order_events: what "changes nothing" is checked against. */
   counts(): Promise<{ orders: number; events: number }>;
   close(): Promise<void>;
@@ -83,6 +97,8 @@ export async function startHarness(
   );
   const book = new ActiveOrderBookImpl({ repo, bus, logger, clock: now });
   await book.start();
+  const config = loadConfig({ EVM_CHAIN_ID: String(CHAIN_ID), ...opts.env });
+  const settlement = new SettlementRepository(pg.database.db, store.chainState, escrows);
   const orders = new OrderService({
     repo,
     bus,
@@ -93,8 +109,9 @@ export async function startHarness(
     logger,
     metrics,
     ...(opts.makerFunds ? { makerFunds: opts.makerFunds } : {}),
+    // The real gate, as main.ts wires it: a reveal is judged from the stored chain events.
+    secretGate: new SecretGate(settlement, config.settlement),
   });
-  const config = loadConfig({ EVM_CHAIN_ID: String(CHAIN_ID), ...opts.env });
   const app = await buildHttpApp({ config, orders, health, metrics, logger, ...(opts.publicActions ? { publicActions: opts.publicActions } : {}) });
   await app.ready();
   const counts = async () => {
@@ -107,6 +124,7 @@ export async function startHarness(
     pg,
     repo,
     escrows,
+    chainState: store.chainState,
     bus,
     book,
     orders,
@@ -115,6 +133,17 @@ export async function startHarness(
     config,
     clock,
     counts,
+    putChainEvent: async (e, o = {}) => {
+      await store.chainState.apply({
+        chain: e.chain,
+        cursor: { height: e.blockNumber, hash: e.blockHash },
+        observed: [e],
+        ...(o.final === false ? {} : { finalized: [e.id] }),
+      });
+    },
+    settle: async () => {
+      await new SettlementCoordinator({ store: settlement, orders: repo, bus, clock: now, policy: config.settlement, logger }).drain();
+    },
     close: async () => {
       await app.close();
       await book.stop();
@@ -188,4 +217,48 @@ export async function submission(maker: Maker, order: Order): Promise<{ order: W
 
 export function json<T = any>(res: { body: string }): T {
   return JSON.parse(res.body) as T;
+}
+
+/**
+ * The escrows a resolver creates for `order`, as the monitors would report them: the source
+ * escrow deployed at `deployedAt` (committing the auction's start amount), and the matching
+ * destination escrow 10 s later. Escrow ids are derived from the order hash.
+ */
+export function escrowEventsFor(orderHash: Hex, order: Order, deployedAt: number): { src: EscrowCreatedEvent; dst: EscrowCreatedEvent } {
+  const src = srcEscrowEvent(orderHash, order, {
+    blockTime: deployedAt,
+    escrow: `0x${orderHash.slice(-40)}`,
+    safetyDeposit: order.srcSafetyDeposit,
+    deployedAt,
+    deadlines: srcDeadlines(order.timelocks, deployedAt),
+    dst: { chain: order.dstChain, receiver: order.receiver, asset: order.takerAsset, amount: order.auction.startAmount, safetyDeposit: order.dstSafetyDeposit },
+  });
+  const dst = dstEscrowEvent(orderHash, order, {
+    blockTime: deployedAt + 10,
+    escrow: `${orderHash.slice(2)}#0`,
+    maker: order.receiver,
+    token: order.takerAsset,
+    amount: order.auction.startAmount,
+    safetyDeposit: order.dstSafetyDeposit,
+    deployedAt: deployedAt + 10,
+    deadlines: dstDeadlines(order.timelocks, deployedAt),
+  });
+  return { src, dst };
+}
+
+/**
+ * What a resolver's fill looks like to the relayer: both escrows of `order` on chain and final
+ * (deployed at the harness's now), then the real coordinator moves the order to ready_for_secret
+ * once the withdrawal window is open (40 s later).
+ */
+export async function fillToReady(h: Harness, orderHash: Hex, order: Order): Promise<{ src: EscrowCreatedEvent; dst: EscrowCreatedEvent; deployedAt: number }> {
+  const deployedAt = h.clock.now;
+  const { src, dst } = escrowEventsFor(orderHash, order, deployedAt);
+  await h.putChainEvent(src);
+  await h.putChainEvent(dst);
+  h.clock.now = deployedAt + 40;
+  await h.settle();
+  const status = (await h.repo.get(orderHash))?.status;
+  if (status !== 'ready_for_secret') throw new Error(`fillToReady: order is ${status}, not ready_for_secret`);
+  return { src, dst, deployedAt };
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashlockOf } from '../../src/domain/hashlock.js';
-import { json, makeOrder, newMaker, newSecret, signCancel, startHarness, submission, type Harness } from './harness.js';
+import { fillToReady, json, makeOrder, newMaker, newSecret, signCancel, startHarness, submission, type Harness } from './harness.js';
 
 const lines: string[] = [];
 let h: Harness;
@@ -19,7 +19,8 @@ it('logs each request with its id and no bodies, secrets, signatures or keys', a
   const maker = newMaker();
   const secret = newSecret();
   const apiKey = 'k_live_0123456789abcdef0123';
-  const body = await submission(maker, makeOrder(maker, h.clock.now, { hashlock: hashlockOf(secret) }));
+  const order = makeOrder(maker, h.clock.now, { hashlock: hashlockOf(secret) });
+  const body = await submission(maker, order);
   const res = await h.app.inject({
     method: 'POST',
     url: '/api/orders',
@@ -28,9 +29,7 @@ it('logs each request with its id and no bodies, secrets, signatures or keys', a
   });
   expect(res.statusCode).toBe(201);
   const hash = json(res).orderHash;
-  await h.repo.transition(hash, ['active'], 'src_escrowed', { type: 'src_escrow_seen' });
-  await h.repo.transition(hash, ['src_escrowed'], 'escrowed', { type: 'dst_escrow_verified' });
-  await h.repo.transition(hash, ['escrowed'], 'ready_for_secret', { type: 'escrows_final' });
+  await fillToReady(h, hash, order);
   const wrong = await h.app.inject({ method: 'POST', url: `/api/orders/${hash}/secret?apiKey=${apiKey}`, payload: { secret: newSecret() } });
   expect(wrong.statusCode).toBe(400);
   const revealed = await h.app.inject({ method: 'POST', url: `/api/orders/${hash}/secret`, payload: { secret }, headers: { 'x-request-id': 'log-test-2' } });

@@ -26,4 +26,14 @@ it('the 4th request in the window is 429 with Retry-After; probes are not limite
   expect(unknown.statusCode).toBe(429);
   expect((await h.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
   expect((await h.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+
+  // Over a real socket too: the limiter's refusal of a hostile path is the error model, no echo.
+  const base = await h.app.listen({ host: '127.0.0.1', port: 0 });
+  const hostile = await fetch(`${base}/api/orders/${'z'.repeat(90)}?x=${'q'.repeat(500)}`, { headers: { 'x-request-id': 'rl-1' } });
+  expect(hostile.status).toBe(429);
+  expect(hostile.headers.get('x-request-id')).toBe('rl-1');
+  expect(hostile.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = await hostile.text();
+  expect(JSON.parse(body).error.code).toBe('RATE_LIMITED');
+  expect(body).not.toMatch(/z{65}|q{65}/);
 });

@@ -4,7 +4,6 @@
  * Business rules live in OrderService; this module only translates HTTP to calls and back.
  * `buildHttpApp` returns the app ready but not listening (main.ts calls `listen`).
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
@@ -19,7 +18,10 @@ import type { HealthRegistry } from '../../observability/health.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
 import { RelayerError } from '../../orders/errors.js';
 import type { OrderService } from '../../orders/service.js';
-import { errorBody, sendError, toErrorResponse } from './errors.js';
+import { clientErrorHandler } from './client-errors.js';
+import { requestIdOf } from '../raw-response.js';
+import { clipInput } from './echo.js';
+import { codeForStatus, errorBody, sendError, toErrorResponse } from './errors.js';
 import { ErrorSchema } from './schemas.js';
 import { typeboxValidatorCompiler } from './validation.js';
 import { registerOrderRoutes } from './routes/orders.js';
@@ -46,12 +48,18 @@ export type HttpApp = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-/** A client's request id is reused only if it is a short, plain token (it ends up in logs). */
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Longest path parameter (an order hash is 66, an encoded Cardano escrow id ≤ 75): longer is 414. */
+const MAX_PARAM_LENGTH = 100;
 
-export function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+const routeTables = new WeakMap<object, RouteEntry[]>();
+
+/** Every route the app serves (method and URL pattern), as registered: what tests enumerate. */
+export function routeTableOf(app: HttpApp): readonly RouteEntry[] {
+  return routeTables.get(app) ?? [];
 }
 
 export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
@@ -63,16 +71,55 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     genReqId: requestIdOf,
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors the router raises before any route or hook (bad percent-encoding, a too-long parameter).
+    frameworkErrors: (err, request, reply) => {
+      const { status, body } = toErrorResponse(err, request);
+      return sendError(reply, status, body);
+    },
+    // Requests node's parser refuses (431, malformed HTTP) are answered in the same model.
+    clientErrorHandler: clientErrorHandler(deps.logger),
+    // Our own 503 while closing (fastify's is not in the error model): see the preClose hook.
+    return503OnClosing: false,
+    // Node would answer a Host-less HTTP/1.1 request with a bare 400 of its own; the onRequest hook does it in our model.
+    http: { requireHostHeader: false },
     // A JSON API: numbers stay numbers, strings stay strings; validation is typebox's.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
+
+  const routes: RouteEntry[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  const allowedMethods = methodsByPath(routes);
 
   app.setValidatorCompiler(typeboxValidatorCompiler);
   app.removeContentTypeParser('text/plain');
   app.addSchema(ErrorSchema);
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) throw new RelayerError('SHUTTING_DOWN', 503, 'the relayer is shutting down; retry on another instance');
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new RelayerError('BAD_REQUEST', 400, 'an HTTP/1.1 request needs a Host header');
+    }
+  });
+  // The net under every plugin that answers on its own (CORS preflight, static files): an error
+  // status always leaves as our JSON error model, never as text or HTML.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode < 400 || /^application\/json/.test(String(reply.getHeader('content-type') ?? ''))) return payload;
+    const preflight = request.method === 'OPTIONS' && reply.statusCode === 400;
+    const body = preflight
+      ? errorBody('INVALID_PREFLIGHT', 'OPTIONS is answered only as a CORS preflight: send Origin and Access-Control-Request-Method')
+      : errorBody(codeForStatus(reply.statusCode), `request refused (status ${reply.statusCode})`);
+    reply.removeHeader('content-length');
+    reply.type('application/json; charset=utf-8');
+    return JSON.stringify(body);
   });
   // prom-client children per (method, route, status), so a request does not re-hash its labels.
   const series = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
@@ -89,7 +136,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     s.duration.observe(reply.elapsedTime / 1000);
     // Route template and status only: no bodies, no query strings (they may carry keys).
     request.log.info(
-      { method: request.method, route, path: request.url.split('?', 1)[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      { method: request.method, route, path: clipInput(request.url.split('?', 1)[0] ?? ''), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
       'request',
     );
   });
@@ -134,9 +181,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { url: '/openapi.json' } });
 
-  app.setNotFoundHandler({ preHandler: app.rateLimit() as never }, (request, reply) =>
-    sendError(reply, 404, errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}`)),
-  );
+  app.setNotFoundHandler({ preHandler: app.rateLimit() as never }, (request, reply) => {
+    const path = request.url.split('?', 1)[0] ?? '/';
+    const allow = allowedMethods(path);
+    if (allow.length > 0) {
+      reply.header('allow', allow.join(', '));
+      return sendError(reply, 405, errorBody('METHOD_NOT_ALLOWED', `${request.method} is not served on this path; allowed: ${allow.join(', ')}`));
+    }
+    return sendError(reply, 404, errorBody('NOT_FOUND', `no route ${request.method} ${clipInput(path)}`));
+  });
 
   health.register(
     'intake.makerFunds',
@@ -152,4 +205,26 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   registerOpsRoutes(app, { health, metrics, orders });
   if (deps.publicActions) registerPublicActionRoutes(app, { actions: deps.publicActions, apiKeys: new ApiKeys(config.apiKeys ?? []) });
   return app;
+}
+
+/**
+ * The methods other routes serve on a concrete path (a 405's Allow header). The CORS plugin's
+ * catch-all OPTIONS route is left out: it matches every path.
+ */
+function methodsByPath(routes: readonly RouteEntry[]): (path: string) => string[] {
+  let compiled: { method: string; re: RegExp }[] | null = null;
+  return (path) => {
+    compiled ??= routes
+      .filter((r) => !(r.method === 'OPTIONS' && r.url === '*'))
+      .map((r) => ({ method: r.method, re: patternOf(r.url) }));
+    return [...new Set(compiled.filter((r) => r.re.test(path)).map((r) => r.method))];
+  };
+}
+
+function patternOf(url: string): RegExp {
+  const body = url
+    .split('/')
+    .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\*/g, '.*')))
+    .join('/');
+  return new RegExp(`^${body}$`);
 }

@@ -1,10 +1,12 @@
 /**
  * The JSON error model of every failure: `{ error: { code, message, details? } }`. Fastify's
- * own errors (bad JSON, wrong content type, body too large), schema failures and the
- * use-cases' RelayerErrors all end here; a 5xx never carries a stack or an internal message.
+ * own errors (router, bad JSON, wrong content type, body too large), schema failures and the
+ * use-cases' RelayerErrors all end here; a 5xx never carries a stack or an internal message,
+ * and no message or issue repeats more than ECHO_LIMIT characters of the client's input.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { RelayerError } from '../../orders/errors.js';
+import { boundMessage, clipInput } from './echo.js';
 import { primaryFailure, type ValidationFailure } from './validation.js';
 
 export interface ErrorBody {
@@ -15,13 +17,41 @@ export function errorBody(code: string, message: string, details?: unknown): Err
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_JSON', message: 'the body is empty but the content type is application/json' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_ERROR' },
+/** Issues listed per response: a 10,000-field body gets the first ones and a count. */
+const MAX_ISSUES = 20;
+
+/** Fastify's own error codes → ours, with a fixed message (theirs may quote the input). */
+const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' },
+  FST_ERR_CTP_INVALID_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'BODY_TOO_LARGE', message: 'the body is larger than this API accepts' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'the body is empty but the content type is application/json' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'the body is not valid JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'BAD_REQUEST', message: 'content-length does not match the body' },
+  FST_ERR_BAD_URL: { status: 400, code: 'MALFORMED_URL', message: 'the path is not valid percent-encoding' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'URL_TOO_LONG', message: 'a path segment is longer than any identifier of this API' },
+  FST_ERR_ASYNC_CONSTRAINT: { status: 500, code: 'INTERNAL_ERROR', message: 'internal error' },
 };
+
+/** Status → code for a 4xx that names nothing more specific. */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  413: 'BODY_TOO_LARGE',
+  414: 'URL_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
+  503: 'SHUTTING_DOWN',
+};
+
+export function codeForStatus(status: number): string {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
+}
 
 /** Maps any thrown error to a status and an error body. */
 export function toErrorResponse(err: unknown, request: FastifyRequest): { status: number; body: ErrorBody } {
@@ -33,23 +63,51 @@ export function toErrorResponse(err: unknown, request: FastifyRequest): { status
     const failures = e.validation as unknown as ValidationFailure[];
     const where = e.validationContext ?? 'request';
     const first = primaryFailure(failures);
-    const issues = failures.map((f) => ({ in: where, path: f.path ?? f.instancePath, code: f.code ?? 'VALIDATION_ERROR', message: f.message }));
+    const issues = failures
+      .slice(0, MAX_ISSUES)
+      .map((f) => ({ in: where, path: f.path ?? f.instancePath, code: f.code ?? 'VALIDATION_ERROR', message: f.message }));
+    const details = failures.length > MAX_ISSUES ? { issues, omitted: failures.length - MAX_ISSUES } : { issues };
     const code = first?.code ?? 'VALIDATION_ERROR';
     const message = first ? `${where} ${first.path ?? ''}: ${first.message}` : `invalid ${where}`;
-    return { status: 400, body: errorBody(code, message, { issues }) };
+    return { status: 400, body: errorBody(code, message, details) };
   }
-  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  const known = typeof e?.code === 'string' ? FASTIFY_CODES[e.code] : undefined;
+  const status = known?.status ?? (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode <= 599 ? e.statusCode : 500);
   if (status >= 500) {
     request.log.error({ err }, 'unhandled error');
     return { status: 500, body: errorBody('INTERNAL_ERROR', `internal error (request id ${request.id})`) };
   }
-  const known = typeof e.code === 'string' ? FASTIFY_CODES[e.code] : undefined;
-  if (known) return { status, body: errorBody(known.code, known.message ?? e.message) };
-  if (status === 400 && e instanceof SyntaxError) return { status, body: errorBody('MALFORMED_JSON', e.message) };
-  const byStatus: Record<number, string> = { 400: 'VALIDATION_ERROR', 404: 'NOT_FOUND', 413: 'BODY_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
-  return { status, body: errorBody(byStatus[status] ?? 'BAD_REQUEST', e.message) };
+  if (known) return { status, body: errorBody(known.code, known.message) };
+  // The JSON parser's SyntaxError quotes the body; say what is wrong, not what was sent.
+  if (e instanceof SyntaxError) return { status: 400, body: errorBody('MALFORMED_JSON', 'the body is not valid JSON') };
+  // Any other 4xx (a plugin's): the stable code of its status, its message bounded.
+  return { status, body: errorBody(codeForStatus(status), boundMessage(typeof e?.message === 'string' ? e.message : 'bad request')) };
 }
 
+/**
+ * Writes an error: JSON, the request id, and nothing longer than ECHO_LIMIT from the input in
+ * the message or the listed issues (the rule in echo.ts; the sources clip too).
+ */
 export function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  return reply
+    .code(status)
+    .header('x-request-id', reply.request.id)
+    .type('application/json; charset=utf-8')
+    .send(bounded(body));
+}
+
+export function bounded(body: ErrorBody): ErrorBody {
+  const { code, message, details } = body.error;
+  return errorBody(code, boundMessage(message), boundIssues(details));
+}
+
+function boundIssues(details: unknown): unknown {
+  if (details === null || typeof details !== 'object' || !Array.isArray((details as { issues?: unknown }).issues)) return details;
+  const issues = (details as { issues: unknown[] }).issues.map((i) => {
+    if (i === null || typeof i !== 'object') return i;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(i)) out[k] = typeof v === 'string' ? (k === 'message' ? boundMessage(v) : clipInput(v)) : v;
+    return out;
+  });
+  return { ...details, issues };
 }

@@ -7,6 +7,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { clipInput } from './echo.js';
 
 export interface FieldIssue {
   /** JSON pointer inside the part, e.g. `/order/auction/startAmount`. */
@@ -40,11 +41,6 @@ function schemaAt(root: unknown, pointer: string): Record<string, unknown> | nul
   return node !== null && typeof node === 'object' ? (node as Record<string, unknown>) : null;
 }
 
-/** Client-chosen names are echoed back; a 20 kB one is cut, not mirrored. */
-function clip(name: string): string {
-  return name.length > 64 ? `${name.slice(0, 64)}…` : name;
-}
-
 function toFailures(root: TSchema, errors: RawError[]): ValidationFailure[] {
   const out: ValidationFailure[] = [];
   for (const e of errors) {
@@ -53,7 +49,7 @@ function toFailures(root: TSchema, errors: RawError[]): ValidationFailure[] {
     if (e.keyword === 'additionalProperties') {
       const names = (e.params.additionalProperties as string[] | undefined) ?? [];
       for (const raw of names) {
-        const name = clip(raw);
+        const name = clipInput(raw); // client-chosen: a 20 kB name is cut, not mirrored
         const path = `${e.instancePath}/${name}`;
         out.push({ path, instancePath: path, code: 'UNKNOWN_FIELD', keyword: e.keyword, params: {}, message: `unknown field "${name}"` });
       }

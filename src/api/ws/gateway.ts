@@ -16,6 +16,7 @@ import type { HealthResult } from '../../observability/health.js';
 import type { Logger } from '../../observability/logger.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
 import { ApiKeys } from '../api-keys.js';
+import { answerAndClose, rawErrorResponse, requestIdOf } from '../raw-response.js';
 import {
   CLOSE,
   frame,
@@ -96,6 +97,12 @@ export class WsGateway {
       clientTracking: false,
       perMessageDeflate: false,
     });
+    // A malformed handshake (no Sec-WebSocket-Key, wrong version, not GET) is answered in the
+    // API's JSON error model instead of ws's plain-text abort.
+    this.wss.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
+      if (err.message === 'Invalid HTTP method') return refuse(socket, req, 405, 'METHOD_NOT_ALLOWED', 'a WebSocket handshake is a GET');
+      refuse(socket, req, 400, 'BAD_HANDSHAKE', 'not a valid WebSocket handshake (RFC 6455 §4.2.1)');
+    });
   }
 
   /** Subscribes to the bus, starts the heartbeat and (unless listen: false) listens on config.wsPort. */
@@ -137,7 +144,7 @@ export class WsGateway {
         this.handleUpgrade(req, socket, head);
       } else if (server.listeners('upgrade').length === 1) {
         // Nobody else handles upgrades on this server: answer instead of leaving it hanging.
-        refuse(socket, 404, 'Not Found');
+        refuse(socket, req, 404, 'NOT_FOUND', 'no WebSocket endpoint on this path; use /ws');
       }
     };
     server.on('upgrade', listener);
@@ -201,10 +208,10 @@ export class WsGateway {
   // ── connections ──────────────────────────────────────────────────────────────────────────
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.stopped !== null || this.started === null) return refuse(socket, 503, 'Service Unavailable');
+    if (this.stopped !== null || this.started === null) return refuse(socket, req, 503, 'SHUTTING_DOWN', 'the WebSocket gateway is not running');
     if (this.clients.size >= this.opts.config.ws.maxConnections) {
       this.opts.metrics.wsDisconnects.inc({ reason: 'max_connections' });
-      return refuse(socket, 503, 'Service Unavailable');
+      return refuse(socket, req, 503, 'TOO_MANY_CONNECTIONS', 'the WebSocket gateway is at its connection limit; retry later');
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
   }
@@ -522,10 +529,7 @@ function pathOf(req: IncomingMessage): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-/** Answers an upgrade we will not accept with a plain HTTP status, then closes the socket. */
-function refuse(socket: Duplex, status: number, text: string): void {
-  if (!socket.writable) return void socket.destroy();
-  socket.on('error', () => undefined);
-  socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/** Answers an upgrade we will not accept in the API's JSON error model (with a request id), then closes the socket. */
+function refuse(socket: Duplex, req: IncomingMessage, status: number, code: string, message: string): void {
+  answerAndClose(socket, rawErrorResponse(status, code, message, requestIdOf(req)));
 }
