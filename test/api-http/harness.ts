@@ -109,8 +109,8 @@ export async function startHarness(
     logger,
     metrics,
     ...(opts.makerFunds ? { makerFunds: opts.makerFunds } : {}),
-    // The real gate, as main.ts wires it: a reveal is judged from the stored chain events.
-    secretGate: new SecretGate(settlement, config.settlement),
+    // The real gate, as main.ts wires it: a reveal is judged from the stored chain events, in the reveal's transaction.
+    secretGate: new SecretGate(config.settlement),
   });
   const app = await buildHttpApp({ config, orders, health, metrics, logger, ...(opts.publicActions ? { publicActions: opts.publicActions } : {}) });
   await app.ready();
