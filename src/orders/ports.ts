@@ -63,6 +63,8 @@ export interface OrderRepository {
     signature: Hex | null;
     lockedOutput: string | null;
     event: NewTimelineEvent;
+    /** When the order was accepted (row and timeline entry); the database's clock when absent. */
+    createdAt?: Date;
   }): Promise<'inserted' | 'duplicate'>;
   get(orderHash: Hex): Promise<StoredOrder | null>;
   list(filter: OrderFilter): Promise<OrderPage>;

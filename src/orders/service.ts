@@ -143,12 +143,16 @@ export class OrderService {
       }
       if (!funds.ok) throw new RelayerError(funds.code, 422, funds.message);
     }
+    // One instant for the row, its timeline entry and the `order_created` message, so every API
+    // view (by hash, by maker, active, WS) reports the same createdAt.
+    const createdAt = new Date();
     const inserted = await repo.insert({
       orderHash: hash,
       order,
       signature: input.signature as Hex,
       lockedOutput: null,
       event: { type: 'created' },
+      createdAt,
     });
     if (inserted === 'duplicate') {
       throw new RelayerError('DUPLICATE_ORDER', 409, `order ${hash} was already submitted`, { orderHash: hash });
@@ -162,8 +166,7 @@ export class OrderService {
         dstChain: order.dstChain,
         status: 'active',
         order: orderToWire(order),
-        // Wall-clock ms of the commit (the row's own created_at is the database's clock).
-        createdAt: new Date().toISOString(),
+        createdAt: createdAt.toISOString(),
         // Lets the active-order book add the order without reading it back from the store.
         signature: input.signature,
         lockedOutput: null,

@@ -43,6 +43,7 @@ export class OrderRepositoryImpl implements OrderRepository {
     signature: Hex | null;
     lockedOutput: string | null;
     event: NewTimelineEvent;
+    createdAt?: Date;
   }): Promise<'inserted' | 'duplicate'> {
     const { order } = input;
     const orderHash = normHash(input.orderHash);
@@ -67,6 +68,7 @@ export class OrderRepositoryImpl implements OrderRepository {
           expiry: numeric(order.expiry),
           auction_start: numeric(order.auction.startTime),
           auction_end: numeric(order.auction.startTime + order.auction.duration),
+          ...(input.createdAt ? { created_at: input.createdAt, updated_at: input.createdAt } : {}),
         })
         // ON CONFLICT instead of catching the unique violation: the transaction stays usable
         // and nothing (no timeline event) is written for a duplicate.
@@ -76,7 +78,7 @@ export class OrderRepositoryImpl implements OrderRepository {
       if (!inserted) return 'duplicate';
       await trx
         .insertInto('order_events')
-        .values(eventRow(orderHash, input.event, null, status))
+        .values({ ...eventRow(orderHash, input.event, null, status), ...(input.createdAt ? { created_at: input.createdAt } : {}) })
         .execute();
       return 'inserted';
     });

@@ -229,3 +229,27 @@ describe('GET /api/orders/typed-data', () => {
     expect(submit.statusCode).toBe(201);
   });
 });
+
+// Last: it adds an order, which the counts above do not expect.
+describe('createdAt', () => {
+  it('one order has one createdAt: by hash, by maker, in the active list, its timeline entry and the order_created message agree', async () => {
+    const carol = newMaker();
+    const messages: { kind: string; data: { orderHash: string; createdAt?: string } }[] = [];
+    const off = h.bus.subscribe('orders', (m) => void messages.push(m as (typeof messages)[number]));
+    try {
+      const res = await h.app.inject({ method: 'POST', url: '/api/orders', payload: await submission(carol, makeOrder(carol, h.clock.now)) });
+      expect(res.statusCode).toBe(201);
+      const hash = json(res).orderHash as string;
+      await h.book.idle();
+      const one = json(await h.app.inject({ method: 'GET', url: `/api/orders/${hash}` }));
+      const byMaker = json(await list(`?maker=${carol.address}`)).items[0];
+      const active = json(await h.app.inject({ method: 'GET', url: '/api/orders/active?limit=500' })).items.find((i: { orderHash: string }) => i.orderHash === hash);
+      const created = messages.find((m) => m.kind === 'created' && m.data.orderHash === hash);
+      const stamps = [one.createdAt, byMaker.createdAt, active?.createdAt, created?.data.createdAt, one.timeline[0].at];
+      expect(new Set(stamps).size, JSON.stringify(stamps)).toBe(1);
+      expect(typeof stamps[0]).toBe('string');
+    } finally {
+      off();
+    }
+  });
+});
