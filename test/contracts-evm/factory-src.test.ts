@@ -15,6 +15,7 @@ import {
   fillOrder,
   hashOf,
   makeOrder,
+  RESCUE_DELAY,
   send,
   signOrder,
   toContractOrder,
@@ -209,6 +210,20 @@ describe('fill rules', () => {
     await fillOrder(chain, makeOrder(chain, { timelocks: { ...base, dstCancellation: base.srcCancellation - 1 } }), {
       at: chain.now + 201,
     });
+  });
+
+  it('refuses source stages that reach the rescue delay: srcPublicCancellation == RESCUE_DELAY refused, one below accepted', async () => {
+    // Otherwise the taker's rescueFunds (from deployedAt + RESCUE_DELAY) would open before the maker's refund.
+    const base = makeOrder(chain).timelocks;
+    await approve(chain, 'maker', 200n * E18);
+    const at = { ...base, srcPublicCancellation: RESCUE_DELAY };
+    await expectRevert(fillOrder(chain, makeOrder(chain, { timelocks: at }), { at: chain.now + 200 }), 'TimelocksBeyondRescueDelay');
+    const beyond = { ...base, srcCancellation: RESCUE_DELAY + 10, srcPublicCancellation: RESCUE_DELAY + 20 };
+    await expectRevert(fillOrder(chain, makeOrder(chain, { timelocks: beyond }), { at: chain.now + 200 }), 'TimelocksBeyondRescueDelay');
+    const fill = await fillOrder(chain, makeOrder(chain, { timelocks: { ...base, srcPublicCancellation: RESCUE_DELAY - 1 } }), {
+      at: chain.now + 201,
+    });
+    expect(await tokenBalance(chain, fill.escrow)).toBe(100n * E18);
   });
 
   it('refuses malformed auctions', async () => {
