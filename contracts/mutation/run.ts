@@ -11,6 +11,7 @@
  *   npm run mutate -- --grep withdrawTo     # only mutants whose key contains the text
  *   npm run mutate -- --list                # print the mutants, run nothing
  *   npm run mutate -- --jobs 2              # mutants tested in parallel (default 1)
+ *   npm run mutate -- --optimize            # Solidity with the optimizer on, as the build (4x slower)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     list: { type: 'boolean', default: false },
     jobs: { type: 'string', default: '1' },
     timeout: { type: 'string', default: '600' },
+    optimize: { type: 'boolean', default: false },
   },
 });
 
@@ -103,7 +105,7 @@ const sides: Side[] = [
     target: 'evm',
     mutants: enumerateEvm(),
     build: async (m, dir) => {
-      const b = buildEvm(m, dir);
+      const b = buildEvm(m, dir, args.optimize);
       return { artifact: b.artifact, code: b.bytecode };
     },
     tests: (m) => (m ? EVM_TESTS[m.file.slice('contracts/evm/'.length)]! : [...new Set(Object.values(EVM_TESTS).flat())]),
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
           const m = side.mutants[i]!;
           const dir = path.join(root, `${side.target}-${i}`);
           let outcome: Outcome;
+          const started = Date.now();
           try {
             const built = await side.build(m, dir);
             const twin = seen.get(built.code);
@@ -158,7 +161,8 @@ async function main(): Promise<void> {
           results.push({ side, m, outcome });
           const detail =
             outcome.status === 'killed' ? `by ${outcome.by}` : outcome.status === 'survived' ? '' : `(${outcome.reason})`;
-          console.log(`${outcome.status.toUpperCase().padEnd(10)} ${m.file}:${m.line}  ${m.operator}: ${describe(m)}  ${detail}`);
+          const secs = Math.round((Date.now() - started) / 1000);
+          console.log(`${outcome.status.toUpperCase().padEnd(10)} ${m.file}:${m.line}  ${m.operator}: ${describe(m)}  ${detail} [${secs}s]`);
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, Number(args.jobs)) }, worker));

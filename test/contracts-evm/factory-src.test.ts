@@ -18,6 +18,7 @@ import {
   RESCUE_DELAY,
   send,
   signOrder,
+  testTokenAbi,
   toContractOrder,
   tokenBalance,
   useChain,
@@ -266,6 +267,32 @@ describe('fill rules', () => {
     expect(filled).toBe(false);
   });
 
+  it('tokens sent to the escrow address before the fill neither block it nor count toward makingAmount', async () => {
+    const order = makeOrder(chain);
+    await approve(chain, 'maker', order.makingAmount);
+    const at = chain.now + 200;
+    const immutables = {
+      orderHash: hashOf(chain, order),
+      hashlock: order.hashlock,
+      maker: chain.addr.maker,
+      taker: chain.addr.resolver,
+      token: chain.devnet.token,
+      amount: order.makingAmount,
+      safetyDeposit: order.srcSafetyDeposit,
+      timelocks: packTimelocks(order.timelocks, at),
+    };
+    const predicted = await chain.client.readContract({
+      address: chain.devnet.factory,
+      abi: escrowFactoryAbi,
+      functionName: 'addressOfEscrowSrc',
+      args: [immutables],
+    });
+    await send(chain, 'otherResolver', { address: chain.devnet.token, abi: testTokenAbi, functionName: 'transfer', args: [predicted, 7n] });
+    const fill = await fillOrder(chain, order, { at });
+    expect(fill.escrow).toBe(predicted);
+    expect(await tokenBalance(chain, fill.escrow)).toBe(order.makingAmount + 7n);
+  });
+
   it('refuses a fee-on-transfer token: the escrow would hold less than makingAmount', async () => {
     const fee = await deploy(chain, { abi: feeOnTransferTokenAbi, bytecode: feeOnTransferTokenBytecode });
     await send(chain, 'deployer', { address: fee, abi: feeOnTransferTokenAbi, functionName: 'mint', args: [chain.addr.maker, 100n * E18] });
@@ -308,5 +335,6 @@ describe('native ETH as the maker asset', () => {
     expect(await ethBalance(chain, chain.addr.maker)).toBe(before + 2n * E18 - gasCost(r));
     expect(await nativeBalance(chain.addr.maker)).toBe(0n);
     await expectRevert(send(chain, 'maker', factoryCall('depositNative', [], 0n)), 'InvalidAmount');
+    await expectRevert(send(chain, 'maker', factoryCall('withdrawNative', [0n])), 'InvalidAmount');
   });
 });
