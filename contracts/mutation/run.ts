@@ -12,6 +12,7 @@
  *   npm run mutate -- --list                # print the mutants, run nothing
  *   npm run mutate -- --jobs 2              # mutants tested in parallel (default 1)
  *   npm run mutate -- --optimize            # Solidity with the optimizer on, as the build (4x slower)
+ *   npm run mutate -- --resume run.log      # reuse the outcomes an interrupted run printed to run.log
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '1' },
     timeout: { type: 'string', default: '600' },
     optimize: { type: 'boolean', default: false },
+    resume: { type: 'string' },
   },
 });
 
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
       if (baseFailure) throw new Error(`${side.target} baseline fails its tests: ${baseFailure}`);
       console.log(`${side.target}: baseline passes; ${side.mutants.length} mutants`);
 
+      const previous = args.resume ? previousOutcomes(args.resume) : new Map<string, Outcome>();
       const seen = new Map<string, Mutant>();
       let next = 0;
       const worker = async (): Promise<void> => {
@@ -143,6 +146,12 @@ async function main(): Promise<void> {
           const dir = path.join(root, `${side.target}-${i}`);
           let outcome: Outcome;
           const started = Date.now();
+          const logged = previous.get(lineOf(m));
+          if (logged) {
+            results.push({ side, m, outcome: logged });
+            console.log(`${logged.status.toUpperCase().padEnd(10)} ${lineOf(m)}  (from ${path.basename(args.resume!)})`);
+            continue;
+          }
           try {
             const built = await side.build(m, dir);
             const twin = seen.get(built.code);
@@ -162,7 +171,7 @@ async function main(): Promise<void> {
           const detail =
             outcome.status === 'killed' ? `by ${outcome.by}` : outcome.status === 'survived' ? '' : `(${outcome.reason})`;
           const secs = Math.round((Date.now() - started) / 1000);
-          console.log(`${outcome.status.toUpperCase().padEnd(10)} ${m.file}:${m.line}  ${m.operator}: ${describe(m)}  ${detail} [${secs}s]`);
+          console.log(`${outcome.status.toUpperCase().padEnd(10)} ${lineOf(m)}  ${detail} [${secs}s]`);
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, Number(args.jobs)) }, worker));
@@ -171,6 +180,26 @@ async function main(): Promise<void> {
     rmSync(root, { recursive: true, force: true });
   }
   report(results);
+}
+
+/** How a mutant is printed (and recognised again by --resume). */
+function lineOf(m: Mutant): string {
+  return `${m.file}:${m.line}  ${m.operator}: ${describe(m)}`;
+}
+
+/** Outcomes printed by an earlier run: `STATUS  <lineOf(m)>  <detail> [Ns]`. */
+function previousOutcomes(log: string): Map<string, Outcome> {
+  const out = new Map<string, Outcome>();
+  for (const line of readFileSync(log, 'utf8').split('\n')) {
+    const match = /^(KILLED|SURVIVED|EQUIVALENT|STILLBORN) +(.*?)  (by (.*)|\((.*)\))? \[\d+s\]$/.exec(line);
+    if (!match) continue;
+    const [, status, text, , by, reason] = match;
+    if (status === 'KILLED') out.set(text!, { status: 'killed', by: by ?? '' });
+    else if (status === 'EQUIVALENT') out.set(text!, { status: 'equivalent', reason: reason ?? '' });
+    else if (status === 'STILLBORN') out.set(text!, { status: 'stillborn', reason: reason ?? '' });
+    // Survivors are tested again: tests may have been added since.
+  }
+  return out;
 }
 
 function describe(m: Mutant): string {
