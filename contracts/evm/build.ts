@@ -60,18 +60,27 @@ function listSources(): string[] {
   return out.sort();
 }
 
-function resolveImport(importPath: string): { contents: string } | { error: string } {
+export function resolveImport(importPath: string): { contents: string } | { error: string } {
   // Only package imports reach here; our own relative imports are already in `sources`.
   const file = path.join(NODE_MODULES, importPath);
   if (!file.startsWith(NODE_MODULES + path.sep) || !existsSync(file)) return { error: `not found: ${importPath}` };
   return { contents: readFileSync(file, 'utf8') };
 }
 
-/** Compiles and returns the artifacts of our own contracts (not the imported libraries), sorted by name. */
-export function compileContracts(): Artifact[] {
-  const sources = Object.fromEntries(
+/** Our Solidity sources, path relative to contracts/evm => { content }. */
+export function readSources(): Record<string, { content: string }> {
+  return Object.fromEntries(
     listSources().map((rel) => [rel, { content: readFileSync(path.join(CONTRACTS_DIR, rel), 'utf8') }]),
   );
+}
+
+/** Compiles and returns the artifacts of our own contracts (not the imported libraries), sorted by name. */
+export function compileContracts(): Artifact[] {
+  return compileSources(readSources());
+}
+
+/** Compiles `sources` (in memory: the mutation runner passes mutated copies) with the build's settings. */
+export function compileSources(sources: Record<string, { content: string }>): Artifact[] {
   const input = { language: 'Solidity', sources, settings: COMPILER_SETTINGS };
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: resolveImport })) as SolcOutput;
   const problems = (output.errors ?? []).filter((e) => e.severity !== 'info');

@@ -31,6 +31,8 @@ export type DevnetRole = (typeof DEVNET_ROLES)[number];
 export interface EvmDevnetOptions extends AnvilOptions {
   /** the factory's rescue delay, seconds (default 30 days) */
   rescueDelay?: number;
+  /** creation bytecode of the factory (default: the committed artifact; the mutation runner passes a mutant's) */
+  factoryBytecode?: Hex;
   /** test tokens minted to the maker and each resolver (default 1,000,000e18) */
   tokenFunding?: bigint;
 }
@@ -88,7 +90,7 @@ export async function startEvmDevnet(opts: EvmDevnetOptions = {}): Promise<EvmDe
     let nonce = await client.getTransactionCount({ address: accounts.deployer.address });
     const factoryTx = await deployer.deployContract({
       abi: escrowFactoryAbi,
-      bytecode: escrowFactoryBytecode,
+      bytecode: opts.factoryBytecode ?? escrowFactoryBytecode,
       args: [BigInt(rescueDelay)],
       nonce: nonce++,
     });

@@ -15,7 +15,8 @@ import { compileLogEmitter } from './support/log-emitter.js';
 let devnet: EvmDevnet;
 let h: Harness;
 beforeAll(async () => {
-  devnet = await startEvmDevnet({ rescueDelay: 60 });
+  // Above every source stage (srcPublicCancellation 1,100 s): the factory refuses fills reaching the rescue delay.
+  devnet = await startEvmDevnet({ rescueDelay: 1_200 });
   h = await startHarness();
 });
 afterAll(async () => {

@@ -254,6 +254,17 @@ describe('PublicWithdraw (anyone with the secret)', () => {
   });
 });
 
+describe('PublicWithdraw payout', () => {
+  it('paying someone other than withdrawTo is refused', async () => {
+    const t = h.terms();
+    const escrow = await h.lock(t);
+    h.goTo(PW);
+    const p = plan(h, escrow, t, 'PublicWithdraw', { fromSlot: PW, untilSlot: PW + 5 });
+    p.payouts[0]!.address = h.stranger.address;
+    await refused(h.spend([h.stranger], [p]), 'withdrawTo not paid');
+  });
+});
+
 describe('Cancel (taker)', () => {
   it('one slot before cancellationAt is refused; at it, cancelTo gets the amount back', async () => {
     const t = h.terms();
@@ -315,6 +326,23 @@ describe('PublicCancel', () => {
       h.spend([h.stranger], [plan(h, escrow, t, 'PublicCancel', { fromSlot: PC + 1000, untilSlot: PC + 1005 })]),
       'public cancellation not open',
     );
+  });
+
+  it('an open upper bound is refused (both bounds are required for every action)', async () => {
+    const t = h.terms({ cancelTo: h.maker.address.toBech32(), publicCancellationAt: BigInt(slotMs(PC)) });
+    const escrow = await h.lock(t);
+    h.goTo(PC);
+    await refused(h.spend([h.stranger], [plan(h, escrow, t, 'PublicCancel', { fromSlot: PC })]), /no upper bound|script/i);
+  });
+
+  it('an unknown redeemer (Constr 4 []) is refused even where a PublicCancel would pass', async () => {
+    const t = h.terms({ cancelTo: h.maker.address.toBech32(), publicCancellationAt: BigInt(slotMs(PC)) });
+    const escrow = await h.lock(t);
+    h.goTo(PC);
+    const redeemer = Core.PlutusData.newConstrPlutusData(new Core.ConstrPlutusData(4n, new Core.PlutusList()));
+    await refused(h.spend([h.stranger], [plan(h, escrow, t, 'PublicCancel', { fromSlot: PC, untilSlot: PC + 5, redeemer })]), 'unknown redeemer');
+    // The same spend with the PublicCancel redeemer is accepted.
+    await h.spend([h.stranger], [plan(h, escrow, t, 'PublicCancel', { fromSlot: PC, untilSlot: PC + 5 })]);
   });
 
   it('paying the refund elsewhere is refused', async () => {

@@ -7,7 +7,7 @@ import { Core, TxBuilder } from '@blaze-cardano/sdk';
 import { Emulator, EmulatorProvider } from '@blaze-cardano/emulator';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { escrowScript } from '../../contracts/cardano/index.js';
+import { escrowScript as committedScript, escrowScriptFrom, readEscrowEnvelope } from '../../contracts/cardano/index.js';
 import {
   assembleSpend,
   createEscrow,
@@ -20,6 +20,14 @@ import {
   type EscrowTxContext,
   type SpendPlan,
 } from '../../src/chains/cardano/tx/index.js';
+
+/**
+ * The script under test: the committed artifact, or the envelope named by CARDANO_ESCROW_ARTIFACT
+ * (how `npm run mutate` runs these tests against a mutant of the validator).
+ */
+export const escrowScript = process.env.CARDANO_ESCROW_ARTIFACT
+  ? escrowScriptFrom(readEscrowEnvelope(process.env.CARDANO_ESCROW_ARTIFACT))
+  : committedScript;
 
 export const SLOT_MS = 1000;
 export const ZERO_TIME = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -76,7 +84,7 @@ export async function startHarness(): Promise<Harness> {
   const emulator = new Emulator(genesis, { slotConfig: { zeroTime: ZERO_TIME, zeroSlot: 0, slotLength: SLOT_MS } });
   const provider = new EmulatorProvider(emulator);
   const clock = { zeroTime: ZERO_TIME, zeroSlot: 0, slotLength: SLOT_MS };
-  const ctx = (signer: Ed25519KeySigner): EscrowTxContext => ({ provider, signer, networkId: 0, clock });
+  const ctx = (signer: Ed25519KeySigner): EscrowTxContext => ({ provider, signer, networkId: 0, clock, script: escrowScript });
 
   const h: Harness = {
     emulator,

@@ -181,8 +181,10 @@ describe('EscrowDst windows', () => {
     await expectRevert(escrowCall(escrow, 'resolver', 'cancel', [imm], at - 1), 'InvalidTime');
     await expectRevert(escrowCall(escrow, 'stranger', 'cancel', [imm], at), 'InvalidCaller');
     const takerTokens = await tokenBalance(chain, chain.addr.resolver);
+    const takerEth = await ethBalance(chain, chain.addr.resolver);
     const r = await escrowCall(escrow, 'resolver', 'cancel', [imm], at);
     expect(await tokenBalance(chain, chain.addr.resolver)).toBe(takerTokens + imm.amount);
+    expect(await ethBalance(chain, chain.addr.resolver)).toBe(takerEth + imm.safetyDeposit - gasCost(r));
     expect(await ethBalance(chain, escrow)).toBe(0n);
     const [event] = parseEventLogs({ abi: escrowDstAbi, logs: r.logs, eventName: 'EscrowCancelled' });
     expect(event?.args).toEqual({ to: chain.addr.resolver, isPublic: false });
@@ -219,6 +221,25 @@ describe('EscrowDst guards', () => {
       escrowCall(escrow, 'resolver', 'cancel', [{ ...imm, cancellationAt: imm.withdrawalAt + 1n }], Number(imm.withdrawalAt) + 2),
       'InvalidImmutables',
     );
+  });
+
+  it('every entry point checks the immutables: forged ones cannot redirect a public withdrawal or a rescue', async () => {
+    const { imm, escrow } = await created();
+    await expectRevert(
+      escrowCall(escrow, 'stranger', 'publicWithdraw', [SECRET, { ...imm, receiver: chain.addr.stranger }], Number(imm.publicWithdrawalAt)),
+      'InvalidImmutables',
+    );
+    await expectRevert(
+      escrowCall(escrow, 'stranger', 'rescueFunds', [imm.token, imm.amount, { ...imm, taker: chain.addr.stranger }], Number(imm.cancellationAt) + RESCUE_DELAY),
+      'InvalidImmutables',
+    );
+  });
+
+  it('a cancelled escrow is settled: no second cancel, even after a refill', async () => {
+    const { imm, escrow } = await created();
+    await escrowCall(escrow, 'resolver', 'cancel', [imm], Number(imm.cancellationAt));
+    await send(chain, 'resolver', { address: chain.devnet.token, abi: testTokenAbi, functionName: 'transfer', args: [escrow, imm.amount] });
+    await expectRevert(escrowCall(escrow, 'resolver', 'cancel', [imm], Number(imm.cancellationAt) + 1), 'AlreadySettled');
   });
 
   it('rescueFunds: taker only, from cancellationAt + RESCUE_DELAY', async () => {

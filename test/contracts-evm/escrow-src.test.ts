@@ -163,6 +163,27 @@ describe('EscrowSrc guards', () => {
     );
   });
 
+  it('every entry point checks the immutables: forged ones cannot redirect a public action or a rescue', async () => {
+    const { fill, secret } = await filledOrder(chain);
+    const imm = fill.immutables;
+    const t0 = fill.deployedAt;
+    await expectRevert(escrowCall(fill, 'stranger', 'publicWithdraw', [secret, { ...imm, taker: chain.addr.stranger }], t0 + 600), 'InvalidImmutables');
+    await expectRevert(escrowCall(fill, 'stranger', 'publicCancel', [{ ...imm, maker: chain.addr.stranger }], t0 + 1800), 'InvalidImmutables');
+    await expectRevert(
+      escrowCall(fill, 'stranger', 'rescueFunds', [chain.devnet.token, imm.amount, { ...imm, taker: chain.addr.stranger }], t0 + RESCUE_DELAY),
+      'InvalidImmutables',
+    );
+  });
+
+  it('a cancelled escrow is settled: no second cancel or public cancel, even after a refill', async () => {
+    const { fill } = await filledOrder(chain);
+    const imm = fill.immutables;
+    await escrowCall(fill, 'resolver', 'cancel', [imm], fill.deployedAt + 1200);
+    await send(chain, 'maker', { address: chain.devnet.token, abi: testTokenAbi, functionName: 'transfer', args: [fill.escrow, imm.amount] });
+    await expectRevert(escrowCall(fill, 'resolver', 'cancel', [imm], fill.deployedAt + 1201), 'AlreadySettled');
+    await expectRevert(escrowCall(fill, 'stranger', 'publicCancel', [imm], fill.deployedAt + 1800), 'AlreadySettled');
+  });
+
   it('rescueFunds: taker only, from deployedAt + RESCUE_DELAY, emits FundsRescued', async () => {
     const { order, fill } = await filledOrder(chain);
     const imm = fill.immutables;
@@ -183,6 +204,8 @@ describe('EscrowSrc guards', () => {
     // Native coin left behind (the safety deposit) is rescued with token = address(0).
     await escrowCall(fill, 'resolver', 'rescueFunds', [ZERO_ADDRESS, order.srcSafetyDeposit, imm], t0 + RESCUE_DELAY + 1);
     expect(await ethBalance(chain, fill.escrow)).toBe(0n);
+    // A zero amount moves nothing and calls nobody: even an address that is no token is fine.
+    await escrowCall(fill, 'resolver', 'rescueFunds', [chain.addr.stranger, 0n, imm], t0 + RESCUE_DELAY + 2);
   });
 
   it('native ETH: withdrawal pays the taker makingAmount + deposit, cancellation returns makingAmount to the maker', async () => {

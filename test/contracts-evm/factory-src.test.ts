@@ -15,8 +15,10 @@ import {
   fillOrder,
   hashOf,
   makeOrder,
+  RESCUE_DELAY,
   send,
   signOrder,
+  testTokenAbi,
   toContractOrder,
   tokenBalance,
   useChain,
@@ -211,6 +213,20 @@ describe('fill rules', () => {
     });
   });
 
+  it('refuses source stages that reach the rescue delay: srcPublicCancellation == RESCUE_DELAY refused, one below accepted', async () => {
+    // Otherwise the taker's rescueFunds (from deployedAt + RESCUE_DELAY) would open before the maker's refund.
+    const base = makeOrder(chain).timelocks;
+    await approve(chain, 'maker', 200n * E18);
+    const at = { ...base, srcPublicCancellation: RESCUE_DELAY };
+    await expectRevert(fillOrder(chain, makeOrder(chain, { timelocks: at }), { at: chain.now + 200 }), 'TimelocksBeyondRescueDelay');
+    const beyond = { ...base, srcCancellation: RESCUE_DELAY + 10, srcPublicCancellation: RESCUE_DELAY + 20 };
+    await expectRevert(fillOrder(chain, makeOrder(chain, { timelocks: beyond }), { at: chain.now + 200 }), 'TimelocksBeyondRescueDelay');
+    const fill = await fillOrder(chain, makeOrder(chain, { timelocks: { ...base, srcPublicCancellation: RESCUE_DELAY - 1 } }), {
+      at: chain.now + 201,
+    });
+    expect(await tokenBalance(chain, fill.escrow)).toBe(100n * E18);
+  });
+
   it('refuses malformed auctions', async () => {
     await approve(chain, 'maker', 100n * E18);
     const a = makeOrder(chain).auction;
@@ -249,6 +265,32 @@ describe('fill rules', () => {
       args: [hashOf(chain, order)],
     });
     expect(filled).toBe(false);
+  });
+
+  it('tokens sent to the escrow address before the fill neither block it nor count toward makingAmount', async () => {
+    const order = makeOrder(chain);
+    await approve(chain, 'maker', order.makingAmount);
+    const at = chain.now + 200;
+    const immutables = {
+      orderHash: hashOf(chain, order),
+      hashlock: order.hashlock,
+      maker: chain.addr.maker,
+      taker: chain.addr.resolver,
+      token: chain.devnet.token,
+      amount: order.makingAmount,
+      safetyDeposit: order.srcSafetyDeposit,
+      timelocks: packTimelocks(order.timelocks, at),
+    };
+    const predicted = await chain.client.readContract({
+      address: chain.devnet.factory,
+      abi: escrowFactoryAbi,
+      functionName: 'addressOfEscrowSrc',
+      args: [immutables],
+    });
+    await send(chain, 'otherResolver', { address: chain.devnet.token, abi: testTokenAbi, functionName: 'transfer', args: [predicted, 7n] });
+    const fill = await fillOrder(chain, order, { at });
+    expect(fill.escrow).toBe(predicted);
+    expect(await tokenBalance(chain, fill.escrow)).toBe(order.makingAmount + 7n);
   });
 
   it('refuses a fee-on-transfer token: the escrow would hold less than makingAmount', async () => {
@@ -293,5 +335,6 @@ describe('native ETH as the maker asset', () => {
     expect(await ethBalance(chain, chain.addr.maker)).toBe(before + 2n * E18 - gasCost(r));
     expect(await nativeBalance(chain.addr.maker)).toBe(0n);
     await expectRevert(send(chain, 'maker', factoryCall('depositNative', [], 0n)), 'InvalidAmount');
+    await expectRevert(send(chain, 'maker', factoryCall('withdrawNative', [0n])), 'InvalidAmount');
   });
 });

@@ -3,6 +3,7 @@
  * an anvil snapshot taken before and reverted after every test, exact block timestamps, and
  * helpers that build, sign and fill orders the way a maker and a resolver would.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import {
   BaseError,
@@ -64,12 +65,21 @@ export interface Chain {
   now: number;
 }
 
+/**
+ * The factory under test: the committed artifact, or the artifact JSON named by EVM_FACTORY_ARTIFACT
+ * (how `npm run mutate` runs these tests against a mutant of the contracts). The ABI is the committed one.
+ */
+function factoryBytecodeUnderTest(): Hex | undefined {
+  const file = process.env.EVM_FACTORY_ARTIFACT;
+  return file ? (JSON.parse(readFileSync(file, 'utf8')) as { bytecode: Hex }).bytecode : undefined;
+}
+
 /** Registers the per-file devnet and per-test snapshot hooks; the returned object is filled in beforeAll. */
 export function useChain(): Chain {
   const chain = {} as Chain;
   let snapshot: Hex | undefined;
   beforeAll(async () => {
-    chain.devnet = await startEvmDevnet({ rescueDelay: RESCUE_DELAY });
+    chain.devnet = await startEvmDevnet({ rescueDelay: RESCUE_DELAY, factoryBytecode: factoryBytecodeUnderTest() });
     const transport = http(chain.devnet.rpcUrl);
     chain.client = createPublicClient({ chain: foundry, transport });
     chain.test = createTestClient({ chain: foundry, transport, mode: 'anvil' });

@@ -52,6 +52,7 @@ contract EscrowFactory is EIP712, ReentrancyGuardTransient {
     error InvalidAmount();
     error InvalidReceiver();
     error InvalidTimelocks();
+    error TimelocksBeyondRescueDelay(uint256 srcPublicCancellation, uint256 rescueDelay);
     error InvalidAuction();
     error InsufficientDstAmount(uint256 price, uint256 offered);
     error InvalidMsgValue();
@@ -195,6 +196,12 @@ contract EscrowFactory is EIP712, ReentrancyGuardTransient {
         if (isNonceInvalidated[order.maker][order.nonce]) revert InvalidatedNonce();
         if (order.makingAmount == 0) revert InvalidAmount();
         if (!TimelocksLib.isOrdered(order.timelocks)) revert InvalidTimelocks();
+        // The taker may rescue a source escrow's funds from deployedAt + RESCUE_DELAY: every stage (the
+        // ordered ones end with srcPublicCancellation) must open strictly before, or the taker could take
+        // the maker's tokens before the cancellations open.
+        if (order.timelocks.srcPublicCancellation >= RESCUE_DELAY) {
+            revert TimelocksBeyondRescueDelay(order.timelocks.srcPublicCancellation, RESCUE_DELAY);
+        }
         if (!AuctionLib.isValid(order.auction)) revert InvalidAuction();
         uint256 price = AuctionLib.amountAt(order.auction, block.timestamp);
         if (dstAmount < price) revert InsufficientDstAmount(price, dstAmount);

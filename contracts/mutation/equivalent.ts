@@ -1,0 +1,43 @@
+/**
+ * Mutants that cannot be killed because they do not change what the contract accepts or pays:
+ * each is named by its key (as `npm run mutate -- --list` prints it) with the reason it is
+ * equivalent. Reviewed by hand; an entry that matches no mutant fails a full run, so the list
+ * cannot rot.
+ */
+const CARDANO_BOUNDS =
+  'Cancel/PublicCancel only use `upper >= lower` to force the upper bound to be finite. The ledger never ' +
+  'presents an interval with upper < lower, nor upper == lower (an empty interval makes the transaction ' +
+  'invalid in phase 1), so `upper > lower` and `upper >= upper` accept exactly the same transactions.';
+
+const EAGER_UPPER =
+  'The conjunct only exists to force the let-bound `upper` (finite upper bound). plu-ts 0.9 with the ' +
+  "build's debug settings evaluates let-bound terms eagerly (see validator.ts), so an open upper bound " +
+  'fails the script before the redeemer dispatch whatever this conjunct says. Checked: the mutant still ' +
+  'refuses a Cancel and a PublicCancel with an open upper bound (the tests "an open upper bound is refused").';
+
+const AFTER_CALLER_CHECK = (fn: string) =>
+  `In ${fn}, _requireCaller(immutables.taker) runs first, so msg.sender == immutables.taker whenever the payout is reached.`;
+
+export const EQUIVALENT: Record<string, string> = {
+  'contracts/cardano/validator.ts | flip-comparison | upper.gtEq(lower) → upper.gt(lower)': CARDANO_BOUNDS,
+  'contracts/cardano/validator.ts | flip-comparison | upper.gtEq(lower) → upper.gt(lower) #2': CARDANO_BOUNDS,
+  'contracts/cardano/validator.ts | swap-bound | upper.gtEq(lower) → upper.gtEq(upper)': CARDANO_BOUNDS,
+  'contracts/cardano/validator.ts | swap-bound | upper.gtEq(lower) → upper.gtEq(upper) #2': CARDANO_BOUNDS,
+  'contracts/cardano/validator.ts | drop-conjunct | .and(upper.gtEq(lower))': EAGER_UPPER,
+  'contracts/cardano/validator.ts | drop-conjunct | .and(upper.gtEq(lower)) #2': EAGER_UPPER,
+  'contracts/cardano/validator.ts | swap-bound | upper.gtEq(lower) → lower.gtEq(lower)': EAGER_UPPER,
+  'contracts/cardano/validator.ts | swap-bound | upper.gtEq(lower) → lower.gtEq(lower) #2': EAGER_UPPER,
+
+  'contracts/evm/src/EscrowSrc.sol | swap-payee | _send(token, immutables.taker, amount) → _send(token, msg.sender, amount)':
+    AFTER_CALLER_CHECK('EscrowSrc.rescueFunds'),
+  'contracts/evm/src/EscrowDst.sol | swap-payee | _send(token, immutables.taker, amount) → _send(token, msg.sender, amount)':
+    AFTER_CALLER_CHECK('EscrowDst.rescueFunds'),
+  'contracts/evm/src/EscrowDst.sol | swap-payee | _send(immutables.token, immutables.taker, immutables.amount) → _send(immutables.token, msg.sender, immutables.amount)':
+    AFTER_CALLER_CHECK('EscrowDst.cancel'),
+  'contracts/evm/src/EscrowDst.sol | swap-payee | _send(address(0), msg.sender, immutables.safetyDeposit) → _send(address(0), immutables.taker, immutables.safetyDeposit)':
+    AFTER_CALLER_CHECK('EscrowDst.cancel'),
+  'contracts/evm/src/EscrowFactory.sol | swap-payee | _pullExact(immutables.token, msg.sender, escrow, immutables.amount) → _pullExact(immutables.token, immutables.taker, escrow, immutables.amount)':
+    'createDstEscrow reverts unless immutables.taker == msg.sender before it pulls, so both name the same account.',
+  'contracts/evm/src/EscrowFactory.sol | flip-comparison | afterwards > before → afterwards >= before':
+    'When afterwards == before both branches give received = 0 (afterwards - before = 0).',
+};
