@@ -16,6 +16,7 @@ import { RedisBus } from './bus/redis.js';
 import { RoutedBus } from './bus/routed.js';
 import type { Bus } from './bus/types.js';
 import { checkMakerFunds } from './chains/evm/maker-funds.js';
+import { checkChainIdentity } from './chains/network-identity.js';
 import { CardanoEscrowMonitor } from './chains/cardano/monitor.js';
 import { EvmEscrowMonitor } from './chains/evm/monitor.js';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
@@ -439,6 +440,18 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   logger.info({ config: describeConfig(config) }, 'starting');
+  try {
+    // Configured endpoints must serve the chains the settings (or NETWORK) name.
+    await checkChainIdentity({
+      preset: config.network,
+      ...(config.evm.rpcUrl ? { evm: { rpcUrl: config.evm.rpcUrl, chainId: config.evm.chainId } } : {}),
+      ...(config.cardano.ogmiosUrl ? { cardano: { ogmiosUrl: config.cardano.ogmiosUrl, network: config.cardano.network } } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`fusion-relayer: invalid configuration: ${err.message}\n`);
+    process.exit(2);
+  }
 
   const devnets = await startEmbeddedDevnets(config, logger);
   const stopDevnets = async () => {
