@@ -5,24 +5,25 @@
  * node, no tsx) follows the deployed contracts, is ready, and exits 0 on SIGTERM; a relayer whose
  * NETWORK does not match what the endpoints report refuses to start, naming the variable.
  */
-import { mkdtemp, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createPublicClient, http, type Hex } from 'viem';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDist } from '../../scripts/build.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
-import { ROOT, relayerUrl, run, runToEnd, startStandaloneDevnet, stopAll, type StandaloneDevnet } from './support.js';
+import { buildTempDist, relayerUrl, run, runToEnd, startStandaloneDevnet, stopAll, type StandaloneDevnet } from './support.js';
 
+// The tools and the relayer run compiled (`npm run build`), on plain node; NODE_OPTIONS is
+// cleared so nothing can smuggle a TypeScript loader in.
+let dist: string;
 const deploy = (args: string[], env: Record<string, string | undefined> = {}) =>
-  runToEnd(['--import', 'tsx', 'scripts/deploy.ts', ...args], { NETWORK: undefined, ...env });
+  runToEnd([path.join(dist, 'scripts/deploy.js'), ...args], { NETWORK: undefined, NODE_OPTIONS: '', ...env });
 
 let devnet: StandaloneDevnet;
 let key: (name: string) => string;
 
 beforeAll(async () => {
-  devnet = await startStandaloneDevnet();
+  dist = await buildTempDist();
+  devnet = await startStandaloneDevnet(dist);
   key = (name) => path.join(devnet.dir, name);
 });
 afterAll(() => stopAll());
@@ -102,31 +103,28 @@ describe('relayers against the standalone devnets', () => {
   afterAll(() => pg?.drop());
 
   it('refuses to start when NETWORK does not match what the endpoints report', async () => {
-    const p = run(['--import', 'tsx', 'src/main.ts'], {
+    const p = run([path.join(dist, 'src/main.js')], {
       ...devnet.info.relayerEnv,
       NETWORK: 'sepolia-preprod',
       HTTP_PORT: '0',
       WS_PORT: '0',
       DATABASE_URL: pg.url,
+      NODE_OPTIONS: '',
     });
     expect(await p.exited).toBe(2);
     expect(p.err()).toMatch(/invalid configuration: EVM_RPC_URL: the node reports chain id 31337.*NETWORK=sepolia-preprod/);
   });
 
   it('the compiled production entry runs on plain node, is ready, and exits 0 on SIGTERM', { timeout: 300_000 }, async () => {
-    const out = await mkdtemp(path.join(tmpdir(), 'dist-'));
-    await buildDist(out);
-    // As in the container image: dist/ next to the installed node_modules.
-    await symlink(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'));
-    const p = run([path.join(out, 'src/main.js')], {
+    const p = run([path.join(dist, 'src/main.js')], {
       ...devnet.info.relayerEnv,
       HTTP_PORT: '0',
       WS_PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: pg.url,
       LOG_LEVEL: 'warn',
-      NODE_OPTIONS: '', // nothing may smuggle a TypeScript loader in
-    }, out);
+      NODE_OPTIONS: '',
+    }, dist);
     const base = await relayerUrl(p);
     await expect
       .poll(async () => (await fetch(`${base}/health/ready`)).status, { timeout: 120_000, interval: 250 })
