@@ -24,6 +24,7 @@ import type { Hex, Order } from './domain/order.js';
 import type { SupportedChains } from './domain/validate-order.js';
 import { HealthRegistry, type HealthResult } from './observability/health.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { BusinessMetrics } from './observability/business-metrics.js';
 import { createMetrics, type RelayerMetrics } from './observability/metrics.js';
 import type { MakerFundsCheck } from './orders/ports.js';
 import { OrderService } from './orders/service.js';
@@ -110,7 +111,8 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     const shared = config.redisUrl
       ? new RedisBus({ url: config.redisUrl, channelPrefix: config.redisChannelPrefix, logger, onError })
       : new InProcessBus({ onError });
-    const bus = new RoutedBus(shared, new InProcessBus({ onError }), new Set(['prices']));
+    const business = new BusinessMetrics({ registry: metrics.registry, orders: orderRepo, clock, wsMaxConnections: config.ws.maxConnections, logger });
+    const bus = business.observe(new RoutedBus(shared, new InProcessBus({ onError }), new Set(['prices'])));
     await bus.start();
     parts.push({ name: 'bus', stop: () => bus.stop() });
     if (shared instanceof RedisBus) {
@@ -236,6 +238,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       clock,
       toleranceSeconds: config.settlement.toleranceSeconds,
     });
+    business.watch({ store: settlementStore, publicActions, isLeader: () => leadership.isLeader() });
     const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, publicActions, health, metrics, logger });
     await app.listen({ host: config.host, port: config.httpPort });
     parts.push({ name: 'http', stop: () => app.close() });
