@@ -5,6 +5,7 @@
  */
 import { getAddress, isAddress } from 'viem';
 import type { Hex } from './domain/order.js';
+import { NETWORK_PRESETS, PRESETS, type NetworkPreset, type NetworkPresetName } from './network-presets.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -39,6 +40,8 @@ export interface CardanoChainConfig {
 }
 
 export interface Config {
+  /** NETWORK: the preset that filled the chain ids and confirmations, if one was chosen. */
+  network: NetworkPresetName | null;
   host: string;
   httpPort: number;
   wsPort: number;
@@ -88,8 +91,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export const DEVNET_DEFAULT_FACTORY: Hex = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 
 export function loadConfig(env: Env = process.env): Config {
-  const cardanoNetwork = oneOf(env, 'CARDANO_NETWORK', CARDANO_NETWORKS, 'devnet');
+  const presetName = raw(env, 'NETWORK') === undefined ? null : oneOf(env, 'NETWORK', NETWORK_PRESETS, 'devnet');
+  const preset = presetName ? PRESETS[presetName] : null;
+  const cardanoNetwork = oneOf(env, 'CARDANO_NETWORK', CARDANO_NETWORKS, preset?.cardano.network ?? 'devnet');
+  const evmChainId = int(env, 'EVM_CHAIN_ID', preset?.evm.chainId ?? 31337, 1, 2 ** 53 - 1);
+  if (preset) checkPreset(preset, evmChainId, cardanoNetwork);
   return {
+    network: presetName,
     host: str(env, 'HOST', '0.0.0.0'),
     httpPort: port(env, 'HTTP_PORT', 3000),
     wsPort: port(env, 'WS_PORT', 8081),
@@ -99,11 +107,11 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisChannelPrefix: channelPrefix(env, 'REDIS_CHANNEL_PREFIX', 'fusion:'),
     evm: {
-      chainId: int(env, 'EVM_CHAIN_ID', 31337, 1, 2 ** 53 - 1),
+      chainId: evmChainId,
       factory: address(env, 'EVM_ESCROW_FACTORY', DEVNET_DEFAULT_FACTORY),
       rpcUrl: url(env, 'EVM_RPC_URL', ['http:', 'https:']),
       wsUrl: url(env, 'EVM_WS_URL', ['ws:', 'wss:']),
-      confirmations: int(env, 'EVM_CONFIRMATIONS', 2, 0, 10_000),
+      confirmations: int(env, 'EVM_CONFIRMATIONS', preset?.evm.confirmations ?? 2, 0, 10_000),
       startBlock: BigInt(int(env, 'EVM_START_BLOCK', 0, 0, Number.MAX_SAFE_INTEGER)),
     },
     cardano: {
@@ -111,7 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
       chain: `cardano:${cardanoNetwork}`,
       ogmiosUrl: url(env, 'OGMIOS_URL', ['ws:', 'wss:', 'http:', 'https:']),
       escrowScriptHash: hexOrNull(env, 'CARDANO_ESCROW_SCRIPT', 28),
-      confirmations: int(env, 'CARDANO_CONFIRMATIONS', 3, 0, 10_000),
+      confirmations: int(env, 'CARDANO_CONFIRMATIONS', preset?.cardano.confirmations ?? 3, 0, 10_000),
     },
     apiKeys: list(env, 'API_KEYS').map((k, i) => {
       if (k.length < 16) throw new ConfigError('API_KEYS', `key #${i + 1} is shorter than 16 characters`);
@@ -138,6 +146,16 @@ export function loadConfig(env: Env = process.env): Config {
       secretMarginSeconds: int(env, 'SECRET_MARGIN_SECONDS', 60, 0, 86_400),
     },
   };
+}
+
+/** An explicit chain setting that contradicts NETWORK is a mistake, not an override. */
+function checkPreset(preset: NetworkPreset, evmChainId: number, cardanoNetwork: CardanoNetwork): void {
+  if (evmChainId !== preset.evm.chainId) {
+    throw new ConfigError('EVM_CHAIN_ID', `is ${evmChainId}, but NETWORK=${preset.name} means chain id ${preset.evm.chainId}; remove one of them`);
+  }
+  if (cardanoNetwork !== preset.cardano.network) {
+    throw new ConfigError('CARDANO_NETWORK', `is ${cardanoNetwork}, but NETWORK=${preset.name} means Cardano ${preset.cardano.network}; remove one of them`);
+  }
 }
 
 /** The config with secrets and credentials removed, for the start-up log line. */

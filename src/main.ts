@@ -17,6 +17,7 @@ import { RoutedBus } from './bus/routed.js';
 import type { Bus } from './bus/types.js';
 import { readRescueDelay } from './chains/evm/rescue-delay.js';
 import { checkMakerFunds, type ContractReader } from './chains/evm/maker-funds.js';
+import { checkChainIdentity } from './chains/network-identity.js';
 import { CardanoEscrowMonitor } from './chains/cardano/monitor.js';
 import { EvmEscrowMonitor } from './chains/evm/monitor.js';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
@@ -24,6 +25,7 @@ import type { Hex, Order } from './domain/order.js';
 import type { SupportedChains } from './domain/validate-order.js';
 import { HealthRegistry, type HealthResult } from './observability/health.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { BusinessMetrics } from './observability/business-metrics.js';
 import { createMetrics, type RelayerMetrics } from './observability/metrics.js';
 import type { MakerFundsCheck } from './orders/ports.js';
 import { OrderService } from './orders/service.js';
@@ -110,7 +112,8 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     const shared = config.redisUrl
       ? new RedisBus({ url: config.redisUrl, channelPrefix: config.redisChannelPrefix, logger, onError })
       : new InProcessBus({ onError });
-    const bus = new RoutedBus(shared, new InProcessBus({ onError }), new Set(['prices']));
+    const business = new BusinessMetrics({ registry: metrics.registry, orders: orderRepo, clock, wsMaxConnections: config.ws.maxConnections, logger });
+    const bus = business.observe(new RoutedBus(shared, new InProcessBus({ onError }), new Set(['prices'])));
     await bus.start();
     parts.push({ name: 'bus', stop: () => bus.stop() });
     if (shared instanceof RedisBus) {
@@ -240,6 +243,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       clock,
       toleranceSeconds: config.settlement.toleranceSeconds,
     });
+    business.watch({ store: settlementStore, publicActions, isLeader: () => leadership.isLeader() });
     const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, publicActions, health, metrics, logger });
     await app.listen({ host: config.host, port: config.httpPort });
     parts.push({ name: 'http', stop: () => app.close() });
@@ -443,6 +447,18 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   logger.info({ config: describeConfig(config) }, 'starting');
+  try {
+    // Configured endpoints must serve the chains the settings (or NETWORK) name.
+    await checkChainIdentity({
+      preset: config.network,
+      ...(config.evm.rpcUrl ? { evm: { rpcUrl: config.evm.rpcUrl, chainId: config.evm.chainId } } : {}),
+      ...(config.cardano.ogmiosUrl ? { cardano: { ogmiosUrl: config.cardano.ogmiosUrl, network: config.cardano.network } } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`fusion-relayer: invalid configuration: ${err.message}\n`);
+    process.exit(2);
+  }
 
   const devnets = await startEmbeddedDevnets(config, logger);
   const stopDevnets = async () => {

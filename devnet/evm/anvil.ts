@@ -13,6 +13,8 @@ import path from 'node:path';
 export const ANVIL_CHAIN_ID = 31337;
 
 export interface AnvilOptions {
+  /** interface to listen on; default 127.0.0.1 (`npm run devnet -- --host 0.0.0.0` for containers) */
+  host?: string;
   /** fixed port; default: a free one chosen by the OS */
   port?: number;
   /** seconds between blocks; default: automine (one block per transaction) */
@@ -78,7 +80,7 @@ const WATCHDOG = [
 
 export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilHandle> {
   const args = [
-    '--host', '127.0.0.1',
+    '--host', opts.host ?? '127.0.0.1',
     '--port', String(opts.port ?? 0),
     '--chain-id', String(ANVIL_CHAIN_ID),
     ...(opts.blockTime !== undefined ? ['--block-time', String(opts.blockTime)] : []),
@@ -113,16 +115,18 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilHandle> 
 
   try {
     const port = await waitForListening(child);
-    const rpcUrl = `http://127.0.0.1:${port}`;
+    // A wildcard listener is still reached through loopback from this process.
+    const reach = !opts.host || opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+    const rpcUrl = `http://${reach}:${port}`;
     await waitForRpc(rpcUrl, child);
-    return { rpcUrl, wsUrl: `ws://127.0.0.1:${port}`, port, chainId: ANVIL_CHAIN_ID, stop };
+    return { rpcUrl, wsUrl: `ws://${reach}:${port}`, port, chainId: ANVIL_CHAIN_ID, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-/** Reads anvil's stdout until it prints `Listening on 127.0.0.1:PORT`; then drains and ignores it. */
+/** Reads anvil's stdout until it prints `Listening on HOST:PORT`; then drains and ignores it. */
 function waitForListening(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     let out = '';
@@ -133,7 +137,7 @@ function waitForListening(child: ChildProcess): Promise<number> {
     );
     const onData = (chunk: Buffer): void => {
       out += chunk.toString('utf8');
-      const m = /Listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      const m = /Listening on [0-9.]+:(\d+)/.exec(out);
       if (m) {
         cleanup();
         out = '';
