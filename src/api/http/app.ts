@@ -27,6 +27,7 @@ import { registerEscrowRoutes } from './routes/escrows.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerPublicActionRoutes, type PublicActionsSource } from './routes/public-actions.js';
 import { ApiKeys } from '../api-keys.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
 
 export interface HttpAppDeps {
   config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'evm'> & Partial<Pick<Config, 'apiKeys'>>;
@@ -45,6 +46,9 @@ export type HttpApp = FastifyInstance<
   Logger,
   TypeBoxTypeProvider
 >;
+
+/** sha256 of `.logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}` (swagger-ui 5's logo). */
+const SWAGGER_LOGO_STYLE_HASH = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
 
 /** A client's request id is reused only if it is a short, plain token (it ends up in logs). */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -132,7 +136,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { url: '/openapi.json' } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Swagger UI's logo is an inline SVG with one <style> element; allow exactly that element by
+    // its hash instead of 'unsafe-inline' (test/dashboard checks /docs in chromium: a new
+    // swagger-ui version with another logo shows up there as a CSP error).
+    transformStaticCSP: (header) => header.replace("style-src 'self' https:", `style-src 'self' https: ${SWAGGER_LOGO_STYLE_HASH}`),
+    uiConfig: { url: '/openapi.json' },
+  });
 
   app.setNotFoundHandler({ preHandler: app.rateLimit() as never }, (request, reply) =>
     sendError(reply, 404, errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}`)),
@@ -150,6 +162,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   registerOrderRoutes(app, { orders, config });
   registerEscrowRoutes(app, { orders });
   registerOpsRoutes(app, { health, metrics, orders });
+  registerDashboardRoutes(app);
   if (deps.publicActions) registerPublicActionRoutes(app, { actions: deps.publicActions, apiKeys: new ApiKeys(config.apiKeys ?? []) });
   return app;
 }
