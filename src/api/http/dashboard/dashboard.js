@@ -486,7 +486,7 @@ async function orderPage(live, hash) {
       ...d.timeline.filter((e) => e.fromStatus !== null || e.toStatus !== 'active').map((e) => ({ at: new Date(e.at).getTime() / 1000, what: `${e.fromStatus ?? '—'} → ${e.toStatus}`, chain: '', tx: '', conf: '' })),
       ...txs,
     ].sort((a, b) => a.at - b.at);
-    main.replaceChildren(
+    const parts = [
       h('h2', {}, 'Swap ', h('span', { class: 'mono', text: short(hash, 12, 10), title: hash })),
       h('div', { id: 'stage', class: `status s-${d.status}`, dataset: { status: d.status }, text: d.status }),
       stepper(d.status, reached),
@@ -511,7 +511,8 @@ async function orderPage(live, hash) {
         h('thead', {}, h('tr', {}, ['time', 'what', 'chain', 'transaction', 'confirmations'].map((t) => h('th', { text: t })))),
         h('tbody', {}, events.map((e) => h('tr', {}, h('td', { text: e.at ? clockTime(e.at) : '' }), h('td', { text: e.what }), h('td', { text: e.chain }), h('td', { class: 'mono', text: e.tx ? short(e.tx, 10, 8) : '', title: e.tx }), h('td', { text: e.conf })))),
       ),
-    );
+    ];
+    main.replaceChildren(...parts.filter((p) => p !== null));
   };
   live.subscribe([`order:${hash}`]);
   live.onResync(load);
