@@ -28,12 +28,16 @@ import { registerOpsRoutes } from './routes/ops.js';
 import { registerPublicActionRoutes, type PublicActionsSource } from './routes/public-actions.js';
 import { ApiKeys } from '../api-keys.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
+import type { WebhookService } from '../../webhooks/service.js';
 
 export interface HttpAppDeps {
   config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'evm'> & Partial<Pick<Config, 'apiKeys'>>;
   orders: OrderService;
   /** Serves GET /api/public-actions; the route is absent without it. */
   publicActions?: PublicActionsSource;
+  /** Serves /api/webhooks; the routes are absent without it. */
+  webhooks?: WebhookService;
   health: HealthRegistry;
   metrics: RelayerMetrics;
   logger: Logger;
@@ -132,6 +136,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
         { name: 'orders', description: 'order intake, queries, cancel, secret' },
         { name: 'escrows', description: 'escrows as the chain monitors saw them' },
         { name: 'ops', description: 'health, metrics, documentation' },
+        { name: 'webhooks', description: 'signed HTTP notifications (API key)' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -163,6 +168,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   registerEscrowRoutes(app, { orders });
   registerOpsRoutes(app, { health, metrics, orders });
   registerDashboardRoutes(app);
+  if (deps.webhooks) registerWebhookRoutes(app, { webhooks: deps.webhooks, apiKeys: new ApiKeys(config.apiKeys ?? []) });
   if (deps.publicActions) registerPublicActionRoutes(app, { actions: deps.publicActions, apiKeys: new ApiKeys(config.apiKeys ?? []) });
   return app;
 }
