@@ -25,7 +25,8 @@ export interface WatchedPage {
   screenshot(name: string): Promise<string>;
 }
 
-export async function openPage(browser: Browser, url: string): Promise<WatchedPage> {
+/** `beforeLoad` runs before navigation (e.g. to expose functions or add init scripts). */
+export async function openPage(browser: Browser, url: string, beforeLoad?: (page: Page) => Promise<void>): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -40,6 +41,7 @@ export async function openPage(browser: Browser, url: string): Promise<WatchedPa
       (window as unknown as { __cspViolation(v: string): void }).__cspViolation(`${e.violatedDirective} ${e.blockedURI}`),
     );
   });
+  await beforeLoad?.(page);
   await page.goto(url);
   mkdirSync(ARTIFACTS, { recursive: true });
   return {

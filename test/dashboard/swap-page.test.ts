@@ -52,7 +52,6 @@ describe('order page during a devnet swap', () => {
         logger: pino({ level: 'warn' }),
         pollMs: 500,
       });
-      await bot.start();
       cleanup.unshift(() => close());
       const browser = await launchBrowser();
       cleanup.unshift(() => browser.close());
@@ -80,27 +79,32 @@ describe('order page during a devnet swap', () => {
         () => undefined,
       );
 
-      const { page, errors, screenshot } = await openPage(browser, `${relayer.httpUrl}/orders/${record.orderHash}`);
-      // Every status the page displays, as it displays it (the page re-renders on WS pushes).
+      // Every status the page displays, as it displays it (the page re-renders on WS pushes),
+      // recorded from the first render on.
       const shown: string[] = [];
-      await page.exposeFunction('__shown', (s: string) => {
-        if (shown.at(-1) !== s) shown.push(s);
+      const { page, errors, screenshot } = await openPage(browser, `${relayer.httpUrl}/orders/${record.orderHash}`, async (p) => {
+        await p.exposeFunction('__shown', (s: string) => {
+          if (shown.at(-1) !== s) shown.push(s);
+        });
+        await p.addInitScript(() => {
+          document.addEventListener('DOMContentLoaded', () => {
+            const report = () => {
+              const s = document.querySelector('#stage')?.getAttribute('data-status');
+              if (s) (window as unknown as { __shown(s: string): void }).__shown(s);
+            };
+            new MutationObserver(report).observe(document.querySelector('#main')!, { childList: true, subtree: true, attributes: true });
+          });
+        });
       });
-      await page.evaluate(() => {
-        const report = () => {
-          const s = document.querySelector('#stage')?.getAttribute('data-status');
-          if (s) (window as unknown as { __shown(s: string): void }).__shown(s);
-        };
-        report();
-        new MutationObserver(report).observe(document.querySelector('#main')!, { childList: true, subtree: true, attributes: true });
-      });
+      await page.waitForSelector('#stage[data-status=active]');
+      await screenshot('swap-1-active');
+      // The resolver starts only now, so the page has shown the auction before anyone fills it.
+      await bot.start();
       const shots = new Map<string, Promise<unknown>>();
       const final = follow(
         { relayer: relayer.httpUrl, wsUrl: relayer.wsUrl, orderHash: record.orderHash, reveal: true, secretsDir, pollMs: 500, timeoutMs: 150_000 },
         () => undefined,
       );
-      await page.waitForSelector('#stage[data-status=active]');
-      await screenshot('swap-1-active');
       await page.waitForSelector('#stage[data-status=ready_for_secret], #stage[data-status=secret_revealed], #stage[data-status=executed]', { timeout: 150_000 });
       shots.set('escrows', screenshot('swap-2-escrowed'));
       expect((await final).status).toBe('executed');

@@ -365,12 +365,20 @@ async function home(live) {
         }
       }
     } else if (msg.type === 'order_created' || msg.type === 'order_updated') {
-      // Coalesce bursts: one re-read per half second.
+      // A new order is shown at once from the pushed message; its price follows with the next tick.
+      const d = msg.data;
+      if (msg.type === 'order_created' && d.status === 'active' && d.order && !auctions.has(d.orderHash)) {
+        const item = { orderHash: d.orderHash, currentAmount: d.order.auction.startAmount, order: d.order };
+        auctions.set(d.orderHash, { item, card: renderAuction(item) });
+        refreshCard(auctions.get(d.orderHash));
+        showAuctions();
+      }
+      // Re-read lists at most once a second, whatever the burst (stays far below the rate limit).
       ordersDue ??= setTimeout(() => {
         ordersDue = null;
         settle(loadAuctions());
         settle(loadOrders());
-      }, 100);
+      }, 1000);
     }
   });
   setInterval(() => {
@@ -472,7 +480,12 @@ async function orderPage(live, hash) {
     }
     render(d);
   };
+  // The newest status pushed over the WS: a reply to a read that started before that push is
+  // stale and not shown (the read the push scheduled follows).
+  let pushed = null;
+  const RANK = Object.fromEntries([...HAPPY.map(([st]) => st), ...Object.keys(REFUND_END)].map((st, i) => [st, i]));
   const render = (d) => {
+    if (pushed && d.status !== pushed && RANK[d.status] < RANK[pushed]) return;
     const o = d.order;
     const reached = new Set(['active', ...d.timeline.map((e) => e.toStatus), d.status]);
     const txs = [];
@@ -526,6 +539,14 @@ async function orderPage(live, hash) {
         el.textContent = amount(p.amount, el.dataset.asset ?? 'lovelace');
       }
     } else if (['order_created', 'order_updated', 'escrow_event'].includes(msg.type)) {
+      // Show a pushed status at once (each one, even when several come in a burst); details follow.
+      const stage = $('#stage');
+      if (msg.type === 'order_updated' && msg.data.orderHash === hash && stage) {
+        pushed = msg.data.status;
+        stage.dataset.status = pushed;
+        stage.className = `status s-${pushed}`;
+        stage.textContent = pushed;
+      }
       due ??= setTimeout(() => {
         due = null;
         load();
