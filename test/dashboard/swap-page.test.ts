@@ -19,7 +19,7 @@ import { launchBrowser, openPage } from './browser.js';
 const API_KEY = 'dashboard-resolver-key-0123456789';
 
 describe('order page during a devnet swap', () => {
-  it('walks through every stage to executed', { timeout: 300_000 }, async () => {
+  it('walks through every stage to executed', { timeout: 600_000 }, async () => {
     const cleanup: (() => Promise<unknown>)[] = [];
     try {
       const [evm, ada] = await Promise.all([startEvmDevnet({ blockTime: 1 }), startCardanoDevnet()]);
