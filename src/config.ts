@@ -78,6 +78,18 @@ export interface Config {
     /** The secret is not offered with less than this left before a cancellation opens. */
     secretMarginSeconds: number;
   };
+  /** Signed webhook deliveries (src/webhooks). */
+  webhooks: {
+    /** Allow loopback, private and link-local targets (tests, a private deployment). Default false. */
+    allowPrivateTargets: boolean;
+    maxAttempts: number;
+    /** First retry delay; doubles per attempt (with jitter) up to maxBackoffMs. */
+    backoffMs: number;
+    maxBackoffMs: number;
+    /** Per attempt: connect + response, whole. */
+    timeoutMs: number;
+    pollMs: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -144,6 +156,14 @@ export function loadConfig(env: Env = process.env): Config {
     settlement: {
       toleranceSeconds: int(env, 'SETTLEMENT_TOLERANCE_SECONDS', 30, 0, 3_600),
       secretMarginSeconds: int(env, 'SECRET_MARGIN_SECONDS', 60, 0, 86_400),
+    },
+    webhooks: {
+      allowPrivateTargets: oneOf(env, 'WEBHOOK_ALLOW_PRIVATE_TARGETS', ['true', 'false'] as const, 'false') === 'true',
+      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
+      backoffMs: int(env, 'WEBHOOK_BACKOFF_MS', 2_000, 10, 3_600_000),
+      maxBackoffMs: int(env, 'WEBHOOK_MAX_BACKOFF_MS', 3_600_000, 10, 86_400_000),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
+      pollMs: int(env, 'WEBHOOK_POLL_MS', 500, 10, 60_000),
     },
   };
 }

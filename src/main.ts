@@ -38,6 +38,9 @@ import { EscrowRepository } from './store/escrows-repo.js';
 import { PostgresLeaderLock, SingleProcessLeaderLock, type LeaderLock } from './store/leader.js';
 import { OrderRepositoryImpl } from './store/orders-repo.js';
 import { SettlementRepository } from './store/settlement-repo.js';
+import { WebhookRepository } from './store/webhooks-repo.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { WebhookService } from './webhooks/service.js';
 
 export interface RelayerOptions {
   logger?: Logger;
@@ -244,7 +247,14 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       toleranceSeconds: config.settlement.toleranceSeconds,
     });
     business.watch({ store: settlementStore, publicActions, isLeader: () => leadership.isLeader() });
-    const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, publicActions, health, metrics, logger });
+    // Webhooks: deliveries are derived from stored events and leased per row, so the dispatcher
+    // runs on every instance (src/webhooks/README.md).
+    const webhookRepo = new WebhookRepository(db);
+    const dispatcher = new WebhookDispatcher({ repo: webhookRepo, publicActions, registry: metrics.registry, logger, settings: config.webhooks });
+    await dispatcher.start();
+    parts.push({ name: 'webhooks', stop: () => dispatcher.stop() });
+    const webhooks = new WebhookService(webhookRepo, config.webhooks);
+    const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, publicActions, webhooks, health, metrics, logger });
     await app.listen({ host: config.host, port: config.httpPort });
     parts.push({ name: 'http', stop: () => app.close() });
     const httpPort = (app.server.address() as { port: number }).port;

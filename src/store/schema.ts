@@ -98,6 +98,38 @@ export interface ChainEventsTable {
   updated_at: UpdatedAt;
 }
 
+/** Migration 0002 (webhooks). */
+export interface WebhooksTable {
+  id: string;
+  owner: string;
+  url: string;
+  events: Jsonb<string[]>;
+  maker: string | null;
+  secret: string;
+  after_event_id: Decimal;
+  created_at: CreatedAt;
+}
+
+export interface WebhookDeliveriesTable {
+  id: GeneratedDecimal;
+  webhook_id: string;
+  event_key: string;
+  event_type: string;
+  payload: Jsonb;
+  status: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  delivered_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface WebhookCursorTable {
+  name: string;
+  last_id: Decimal;
+}
+
 export interface DB {
   orders: OrdersTable;
   order_events: OrderEventsTable;
@@ -105,6 +137,9 @@ export interface DB {
   chain_cursors: ChainCursorsTable;
   chain_blocks: ChainBlocksTable;
   chain_events: ChainEventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_cursor: WebhookCursorTable;
 }
 
 export type { Generated };

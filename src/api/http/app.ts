@@ -29,12 +29,17 @@ import { registerEscrowRoutes } from './routes/escrows.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerPublicActionRoutes, type PublicActionsSource } from './routes/public-actions.js';
 import { ApiKeys } from '../api-keys.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
+import type { WebhookService } from '../../webhooks/service.js';
 
 export interface HttpAppDeps {
   config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'evm'> & Partial<Pick<Config, 'apiKeys'>>;
   orders: OrderService;
   /** Serves GET /api/public-actions; the route is absent without it. */
   publicActions?: PublicActionsSource;
+  /** Serves /api/webhooks; the routes are absent without it. */
+  webhooks?: WebhookService;
   health: HealthRegistry;
   metrics: RelayerMetrics;
   logger: Logger;
@@ -50,6 +55,8 @@ export type HttpApp = FastifyInstance<
 
 /** Longest path parameter (an order hash is 66, an encoded Cardano escrow id ≤ 75): longer is 414. */
 const MAX_PARAM_LENGTH = 100;
+/** sha256 of `.logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}` (swagger-ui 5's logo). */
+const SWAGGER_LOGO_STYLE_HASH = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
 
 export interface RouteEntry {
   method: string;
@@ -175,11 +182,20 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
         { name: 'orders', description: 'order intake, queries, cancel, secret' },
         { name: 'escrows', description: 'escrows as the chain monitors saw them' },
         { name: 'ops', description: 'health, metrics, documentation' },
+        { name: 'webhooks', description: 'signed HTTP notifications (API key)' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { url: '/openapi.json' } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Swagger UI's logo is an inline SVG with one <style> element; allow exactly that element by
+    // its hash instead of 'unsafe-inline' (test/dashboard checks /docs in chromium: a new
+    // swagger-ui version with another logo shows up there as a CSP error).
+    transformStaticCSP: (header) => header.replace("style-src 'self' https:", `style-src 'self' https: ${SWAGGER_LOGO_STYLE_HASH}`),
+    uiConfig: { url: '/openapi.json' },
+  });
 
   app.setNotFoundHandler({ preHandler: app.rateLimit() as never }, (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '/';
@@ -203,6 +219,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   registerOrderRoutes(app, { orders, config });
   registerEscrowRoutes(app, { orders });
   registerOpsRoutes(app, { health, metrics, orders });
+  registerDashboardRoutes(app);
+  if (deps.webhooks) registerWebhookRoutes(app, { webhooks: deps.webhooks, apiKeys: new ApiKeys(config.apiKeys ?? []) });
   if (deps.publicActions) registerPublicActionRoutes(app, { actions: deps.publicActions, apiKeys: new ApiKeys(config.apiKeys ?? []) });
   return app;
 }
