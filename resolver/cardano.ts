@@ -14,7 +14,7 @@ import {
   withdraw,
   LOVELACE,
   type EscrowTxContext,
-} from '../src/chains/cardano/tx/index.js';
+} from '../cardano-tx/index.js';
 import type { DestinationChain, DstEscrowRequest, PendingDstTx } from './bot.js';
 
 /** Ogmios: some inputs are unknown or already spent (at the tip or in the node's mempool). */

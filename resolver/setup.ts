@@ -5,8 +5,8 @@
  */
 import { Core } from '@blaze-cardano/sdk';
 import type { Address, Hex } from 'viem';
-import { OgmiosProvider } from '../src/chains/cardano/ogmios-provider.js';
-import { Ed25519KeySigner, slotToMs } from '../src/chains/cardano/tx/index.js';
+import { OgmiosProvider } from '../cardano-tx/ogmios-provider.js';
+import { Ed25519KeySigner, slotToMs } from '../cardano-tx/index.js';
 import { ResolverBot, type ResolverOptions } from './bot.js';
 import { CardanoDestinationChain } from './cardano.js';
 import { EvmSourceChain } from './evm.js';

@@ -10,7 +10,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { escrowScript } from '../../contracts/cardano/index.js';
-import { OgmiosProvider, OgmiosProviderError } from '../../src/chains/cardano/ogmios-provider.js';
+import { OgmiosProvider, OgmiosProviderError } from '../../cardano-tx/ogmios-provider.js';
 import {
   cancel,
   createEscrow,
@@ -22,7 +22,7 @@ import {
   CardanoTxError,
   type EscrowDatum,
   type EscrowTxContext,
-} from '../../src/chains/cardano/tx/index.js';
+} from '../../cardano-tx/index.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const SECRET = hex(sha256(Buffer.from('devnet secret')));

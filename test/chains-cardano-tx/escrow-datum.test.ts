@@ -13,7 +13,7 @@ import {
   encodeRedeemer,
   payoutTag,
   type EscrowDatum,
-} from '../../src/chains/cardano/tx/index.js';
+} from '../../cardano-tx/index.js';
 
 beforeAll(async () => {
   await Core.initCrypto?.();

@@ -19,7 +19,7 @@ import {
 } from '../../src/chains/cardano/escrow-datum.js';
 import { scanCreated, type OgmiosTx } from '../../src/chains/cardano/decode.js';
 import { decodePlutusData, PlutusCborError } from '../../src/chains/cardano/plutus-cbor.js';
-import * as builders from '../../src/chains/cardano/tx/escrow-datum.js';
+import * as builders from '../../cardano-tx/escrow-datum.js';
 
 const hexOf = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b).toString('hex'));
 const cred = fc.record({ type: fc.constantFrom('key' as const, 'script' as const), hash: hexOf(28) });

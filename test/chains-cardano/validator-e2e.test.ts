@@ -1,5 +1,5 @@
 /**
- * End to end with the committed escrow validator: the tx builders (src/chains/cardano/tx) lock
+ * End to end with the committed escrow validator: the tx builders (cardano-tx/) lock
  * and withdraw through Ogmios on the devnet, the scripts really run, and the monitor reports
  * both events from what it follows.
  */
@@ -9,8 +9,8 @@ import { escrowScript } from '../../contracts/cardano/index.js';
 import { InProcessBus } from '../../src/bus/in-process.js';
 import type { ChainEventUpdate, EscrowCreatedEvent } from '../../src/chains/events.js';
 import { CardanoEscrowMonitor } from '../../src/chains/cardano/monitor.js';
-import { OgmiosProvider } from '../../src/chains/cardano/ogmios-provider.js';
-import { createEscrow, Ed25519KeySigner, withdraw } from '../../src/chains/cardano/tx/index.js';
+import { OgmiosProvider } from '../../cardano-tx/ogmios-provider.js';
+import { createEscrow, Ed25519KeySigner, withdraw } from '../../cardano-tx/index.js';
 import { storeOn } from '../../src/store/index.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { until } from '../devnet-cardano/support.js';

@@ -6,7 +6,7 @@
 import { Core } from '@blaze-cardano/sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { payoutTag } from '../../src/chains/cardano/tx/index.js';
+import { payoutTag } from '../../cardano-tx/index.js';
 import {
   C, OTHER_POLICY, PC, POLICY, PW, TOKEN, TOKEN_NAME, W,
   hex, plan, slotMs, startHarness, type Harness,

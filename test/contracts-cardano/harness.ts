@@ -19,7 +19,7 @@ import {
   type EscrowDatum,
   type EscrowTxContext,
   type SpendPlan,
-} from '../../src/chains/cardano/tx/index.js';
+} from '../../cardano-tx/index.js';
 
 export const SLOT_MS = 1000;
 export const ZERO_TIME = 1_767_225_600_000; // 2026-01-01T00:00:00Z

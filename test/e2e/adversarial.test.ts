@@ -17,7 +17,7 @@ import { RelayerSocket, type ServerMessage } from '../../client/ws.js';
 import type { SrcFill } from '../../resolver/evm.js';
 import { orderHash as eip712OrderHash } from '../../src/domain/eip712.js';
 import { orderFromWire } from '../../src/domain/order.js';
-import { escrowValue, LOVELACE, type EscrowDatum } from '../../src/chains/cardano/tx/index.js';
+import { escrowValue, LOVELACE, type EscrowDatum } from '../../cardano-tx/index.js';
 import { CardanoActor, dstDatum, makeOrder, pollFor, serial, signedOrder, startE2e, statusOf, type E2e, type MadeOrder } from './helpers.js';
 
 const API_KEY = 'e2e-adversarial-resolver-key-0123';

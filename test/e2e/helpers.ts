@@ -17,7 +17,7 @@ import { signOrder } from '../../client/sign.js';
 import { startCardanoDevnet, type CardanoDevnet, type DevnetAccount } from '../../devnet/cardano/index.js';
 import { approveFactory, startEvmDevnet, type EvmDevnet, type EvmDevnetOptions } from '../../devnet/evm/index.js';
 import { EvmSourceChain, type SrcFill } from '../../resolver/evm.js';
-import { OgmiosProvider } from '../../src/chains/cardano/ogmios-provider.js';
+import { OgmiosProvider } from '../../cardano-tx/ogmios-provider.js';
 import {
   cancel,
   Ed25519KeySigner,
@@ -28,7 +28,7 @@ import {
   LOVELACE,
   type EscrowDatum,
   type EscrowTxContext,
-} from '../../src/chains/cardano/tx/index.js';
+} from '../../cardano-tx/index.js';
 import { loadConfig } from '../../src/config.js';
 import { startRelayer, type RunningRelayer } from '../../src/main.js';
 

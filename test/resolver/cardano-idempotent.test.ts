@@ -19,7 +19,7 @@ import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
 import { dstEscrowRequest, type DstEscrowRequest, type Job, type PendingDstTx } from '../../resolver/bot.js';
 import { CardanoDestinationChain, type LandingOptions } from '../../resolver/cardano.js';
 import { createResolver } from '../../resolver/setup.js';
-import { OgmiosProvider } from '../../src/chains/cardano/ogmios-provider.js';
+import { OgmiosProvider } from '../../cardano-tx/ogmios-provider.js';
 import {
   decodeEscrowDatum,
   Ed25519KeySigner,
@@ -27,7 +27,7 @@ import {
   slotToMs,
   submitSigned,
   type EscrowTxContext,
-} from '../../src/chains/cardano/tx/index.js';
+} from '../../cardano-tx/index.js';
 import { loadConfig } from '../../src/config.js';
 import { startRelayer, type RunningRelayer } from '../../src/main.js';
 

@@ -15,7 +15,7 @@ import {
   type TransactionSubmission,
 } from '@cardano-ogmios/client';
 import { Core, Provider } from '@blaze-cardano/sdk';
-import type { SlotClock } from './tx/time.js';
+import type { SlotClock } from './time.js';
 
 type NetworkName = ConstructorParameters<typeof Provider>[1];
 type Json = Record<string, unknown>;

@@ -7,7 +7,7 @@
  */
 import { Core, TxBuilder, type Provider } from '@blaze-cardano/sdk';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { escrowScript as defaultScript, type EscrowScript } from '../../../../contracts/cardano/index.js';
+import { escrowScript as defaultScript, type EscrowScript } from '../contracts/cardano/index.js';
 import { CardanoTxError } from './errors.js';
 import {
   assetUnit,
