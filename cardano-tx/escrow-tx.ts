@@ -19,13 +19,13 @@ import {
   type EscrowDatum,
 } from './escrow-datum.js';
 import type { CardanoSigner } from './signer.js';
-import { slotAtOrAfter, slotAtOrBefore, slotToMs, type SlotClock } from './time.js';
+import type { SlotClock } from '../src/chains/cardano/slot-time.js';
 
 export interface EscrowTxContext {
   provider: Provider;
   signer: CardanoSigner;
   networkId: 0 | 1;
-  /** Slot arithmetic of the chain (OgmiosProvider.getSlotConfig()). */
+  /** Slot arithmetic of the chain (OgmiosProvider.slotClock(), or SlotClock.linear for an emulator). */
   clock: SlotClock;
   /** The escrow script (default: the committed contracts/cardano/escrow.plutus.json). */
   script?: EscrowScript;
@@ -216,18 +216,18 @@ async function chainNow(ctx: EscrowTxContext, opts: SpendOptions): Promise<numbe
   if (opts.now !== undefined) return opts.now;
   const tip = await (ctx.provider as Partial<{ getNetworkTip(): Promise<{ slot: number }> }>).getNetworkTip?.();
   if (!tip) throw new CardanoTxError('BUILD_FAILED', 'no `now` given and the provider cannot report the chain tip');
-  return slotToMs(ctx.clock, tip.slot);
+  return Number(ctx.clock.slotToMs(tip.slot));
 }
 
 /** Validity interval [lower, upper) in slots, inside [opens, closes). */
 function window(ctx: EscrowTxContext, now: number, opens: bigint, closes: bigint | null, validForMs: number, what: string) {
-  const lowerSlot = slotAtOrBefore(ctx.clock, now);
-  if (slotToMs(ctx.clock, lowerSlot) < Number(opens)) {
+  const lowerSlot = ctx.clock.slotAtOrBefore(now);
+  if (Number(ctx.clock.slotToMs(lowerSlot)) < Number(opens)) {
     throw new CardanoTxError('WINDOW_NOT_OPEN', `${what} opens at ${opens} (POSIX ms); the chain is at ${now}`);
   }
   let end = now + validForMs;
   if (closes !== null && Number(closes) < end) end = Number(closes);
-  const upperSlot = slotAtOrBefore(ctx.clock, end);
+  const upperSlot = ctx.clock.slotAtOrBefore(end);
   if (upperSlot <= lowerSlot) {
     throw new CardanoTxError('WINDOW_CLOSED', `${what} closed at ${closes} (POSIX ms); the chain is at ${now}`);
   }

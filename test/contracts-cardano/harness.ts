@@ -19,6 +19,7 @@ import {
   type EscrowDatum,
   type EscrowTxContext,
   type SpendPlan,
+  SlotClock,
 } from '../../cardano-tx/index.js';
 
 export const SLOT_MS = 1000;
@@ -75,7 +76,7 @@ export async function startHarness(): Promise<Harness> {
   genesis.push(new Core.TransactionOutput(taker.address, new Core.Value(10_000_000n, tokens(OTHER_POLICY + TOKEN_NAME))));
   const emulator = new Emulator(genesis, { slotConfig: { zeroTime: ZERO_TIME, zeroSlot: 0, slotLength: SLOT_MS } });
   const provider = new EmulatorProvider(emulator);
-  const clock = { zeroTime: ZERO_TIME, zeroSlot: 0, slotLength: SLOT_MS };
+  const clock = SlotClock.linear({ zeroTime: ZERO_TIME, zeroSlot: 0, slotLength: SLOT_MS });
   const ctx = (signer: Ed25519KeySigner): EscrowTxContext => ({ provider, signer, networkId: 0, clock });
 
   const h: Harness = {

@@ -24,7 +24,6 @@ import {
   decodeEscrowDatum,
   Ed25519KeySigner,
   fundedBuilder,
-  slotToMs,
   submitSigned,
   type EscrowTxContext,
 } from '../../cardano-tx/index.js';
@@ -54,7 +53,7 @@ function destination(node: Node, account: number, landing: LandingOptions = {}):
   return new CardanoDestinationChain(
     node.devnet.chain,
     ctxOf(node, account),
-    async () => slotToMs(clock, (await node.provider.getNetworkTip()).slot),
+    async () => Number(clock.slotToMs((await node.provider.getNetworkTip()).slot)),
     () => '00'.repeat(28),
     landing,
   );
