@@ -12,6 +12,7 @@ import {
   submitErrorCode,
   submitSigned,
   withdraw,
+  bech32ToPlutusAddress,
   LOVELACE,
   type EscrowTxContext,
 } from '../cardano-tx/index.js';
@@ -46,8 +47,8 @@ export class CardanoDestinationChain implements DestinationChain {
       hashlock: req.hashlock.slice(2),
       maker: this.makerKeyHashOf(req.receiver),
       taker: this.ctx.signer.paymentKeyHash,
-      withdrawTo: req.receiver,
-      cancelTo: this.ctx.signer.address.toBech32(),
+      withdrawTo: bech32ToPlutusAddress(req.receiver),
+      cancelTo: bech32ToPlutusAddress(this.ctx.signer.address.toBech32()),
       asset: LOVELACE,
       amount: req.amount,
       safetyDeposit: req.safetyDeposit,

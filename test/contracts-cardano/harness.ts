@@ -20,6 +20,8 @@ import {
   type EscrowTxContext,
   type SpendPlan,
   SlotClock,
+  bech32ToPlutusAddress,
+  plutusAddressToBech32,
 } from '../../cardano-tx/index.js';
 
 export const SLOT_MS = 1000;
@@ -92,8 +94,8 @@ export async function startHarness(): Promise<Harness> {
       hashlock: HASHLOCK,
       maker: maker.paymentKeyHash,
       taker: taker.paymentKeyHash,
-      withdrawTo: receiver.address.toBech32(),
-      cancelTo: taker.address.toBech32(),
+      withdrawTo: bech32ToPlutusAddress(receiver.address.toBech32()),
+      cancelTo: bech32ToPlutusAddress(taker.address.toBech32()),
       asset: { policyId: '', assetName: '' },
       amount: 25_000_000n,
       safetyDeposit: 2_000_000n,
@@ -154,7 +156,7 @@ export function plan(
   over: Partial<SpendPlan> & { secret?: string; fromSlot?: number; untilSlot?: number } = {},
 ): SpendPlan {
   const withdrawing = action === 'Withdraw' || action === 'PublicWithdraw';
-  const payee = Core.Address.fromBech32(withdrawing ? terms.withdrawTo : terms.cancelTo);
+  const payee = Core.Address.fromBech32(plutusAddressToBech32(withdrawing ? terms.withdrawTo : terms.cancelTo, 0));
   const unit = terms.asset.policyId + terms.asset.assetName;
   const value = unit === '' ? new Core.Value(terms.amount) : new Core.Value(2_000_000n, new Map([[Core.AssetId(unit), terms.amount]]));
   return {

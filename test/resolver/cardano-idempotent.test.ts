@@ -82,7 +82,7 @@ async function escrowsFor(node: Node, orderHash: Hex): Promise<string[]> {
   return utxos
     .filter((u) => {
       const inline = u.output().datum()?.asInlineData();
-      return inline !== undefined && decodeEscrowDatum(inline, 0).orderHash === orderHash.slice(2);
+      return inline !== undefined && decodeEscrowDatum(inline.toCbor()).orderHash === orderHash.slice(2);
     })
     .map((u) => `${u.input().transactionId()}#${u.input().index()}`);
 }
