@@ -12,9 +12,10 @@ import {
   submitErrorCode,
   submitSigned,
   withdraw,
+  bech32ToPlutusAddress,
   LOVELACE,
   type EscrowTxContext,
-} from '../src/chains/cardano/tx/index.js';
+} from '../cardano-tx/index.js';
 import type { DestinationChain, DstEscrowRequest, PendingDstTx } from './bot.js';
 
 /** Ogmios: some inputs are unknown or already spent (at the tip or in the node's mempool). */
@@ -46,8 +47,8 @@ export class CardanoDestinationChain implements DestinationChain {
       hashlock: req.hashlock.slice(2),
       maker: this.makerKeyHashOf(req.receiver),
       taker: this.ctx.signer.paymentKeyHash,
-      withdrawTo: req.receiver,
-      cancelTo: this.ctx.signer.address.toBech32(),
+      withdrawTo: bech32ToPlutusAddress(req.receiver),
+      cancelTo: bech32ToPlutusAddress(this.ctx.signer.address.toBech32()),
       asset: LOVELACE,
       amount: req.amount,
       safetyDeposit: req.safetyDeposit,

@@ -5,8 +5,8 @@
  */
 import { Core } from '@blaze-cardano/sdk';
 import type { Address, Hex } from 'viem';
-import { OgmiosProvider } from '../src/chains/cardano/ogmios-provider.js';
-import { Ed25519KeySigner, slotToMs } from '../src/chains/cardano/tx/index.js';
+import { OgmiosProvider } from '../cardano-tx/ogmios-provider.js';
+import { Ed25519KeySigner } from '../cardano-tx/index.js';
 import { ResolverBot, type ResolverOptions } from './bot.js';
 import { CardanoDestinationChain } from './cardano.js';
 import { EvmSourceChain } from './evm.js';
@@ -27,7 +27,7 @@ export async function createResolver(s: ResolverSettings): Promise<{ bot: Resolv
     dst: new CardanoDestinationChain(
       cardano.chain,
       { provider, signer: new Ed25519KeySigner(cardano.paymentKey, cardano.networkId), networkId: cardano.networkId, clock },
-      async () => slotToMs(clock, (await provider.getNetworkTip()).slot),
+      async () => Number(clock.slotToMs((await provider.getNetworkTip()).slot)),
       receiverKeyHash,
     ),
   });

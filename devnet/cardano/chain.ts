@@ -19,6 +19,7 @@ import { Core } from '@blaze-cardano/sdk';
 import { Emulator } from '@blaze-cardano/emulator';
 import { RpcFailure, ScriptFailure, submitFailure } from './errors.js';
 import { outputReference, transactionJson } from './ogmios-json.js';
+import { SlotClock } from '../../src/chains/cardano/slot-time.js';
 
 export interface TxDiff {
   tx: Core.Transaction;
@@ -56,6 +57,8 @@ export interface ChainOptions {
 
 export class DevnetChain extends EventEmitter {
   readonly emulator: Emulator;
+  /** The one slot clock (single era), the same the eraSummaries query reports. */
+  readonly clock: SlotClock;
   readonly blocks: Block[] = [];
   private readonly confirmed = new Map<string, Core.TransactionUnspentOutput>();
   private mempool: TxDiff[] = [];
@@ -67,6 +70,7 @@ export class DevnetChain extends EventEmitter {
   constructor(private readonly opts: ChainOptions) {
     super();
     this.setMaxListeners(0);
+    this.clock = SlotClock.linear({ zeroTime: opts.zeroTime, zeroSlot: 0, slotLength: opts.slotLength });
     this.emulator = new Emulator(opts.genesis, {
       slotConfig: { zeroTime: opts.zeroTime, zeroSlot: 0, slotLength: opts.slotLength },
     });
@@ -99,12 +103,12 @@ export class DevnetChain extends EventEmitter {
   /** The slot of the devnet clock now. */
   currentSlot(): number {
     // Never behind the emulator clock: on-demand blocks may run a few slots ahead of the wall clock.
-    const wall = Math.floor((this.opts.now() - this.opts.zeroTime) / this.opts.slotLength);
+    const wall = this.clock.slotAtOrBefore(this.opts.now());
     return Math.max(0, wall, this.emulator.clock.slot);
   }
 
   slotToUnixMs(slot: number): number {
-    return this.opts.zeroTime + slot * this.opts.slotLength;
+    return Number(this.clock.slotToMs(slot));
   }
 
   tip(): Block | undefined {

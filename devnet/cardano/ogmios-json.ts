@@ -4,7 +4,7 @@
  * writes them as exact JSON numbers (see json.ts).
  */
 import { Core } from '@blaze-cardano/sdk';
-import { utxoFromOgmios as providerUtxoFromOgmios, type OgmiosUtxo } from '../../src/chains/cardano/ogmios-provider.js';
+import { utxoFromOgmios as providerUtxoFromOgmios, type OgmiosUtxo } from '../../cardano-tx/ogmios-provider.js';
 
 type Json = Record<string, unknown>;
 

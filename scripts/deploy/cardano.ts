@@ -6,8 +6,8 @@
  */
 import { Core } from '@blaze-cardano/sdk';
 import { escrowScript } from '../../contracts/cardano/index.js';
-import { OgmiosProvider } from '../../src/chains/cardano/ogmios-provider.js';
-import { Ed25519KeySigner, fundedBuilder, type EscrowTxContext } from '../../src/chains/cardano/tx/index.js';
+import { OgmiosProvider } from '../../cardano-tx/ogmios-provider.js';
+import { Ed25519KeySigner, fundedBuilder, type EscrowTxContext } from '../../cardano-tx/index.js';
 import { DeployError } from './key-file.js';
 
 export interface CardanoDeployOptions {

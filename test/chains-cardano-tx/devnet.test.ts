@@ -10,7 +10,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { escrowScript } from '../../contracts/cardano/index.js';
-import { OgmiosProvider, OgmiosProviderError } from '../../src/chains/cardano/ogmios-provider.js';
+import { OgmiosProvider, OgmiosProviderError } from '../../cardano-tx/ogmios-provider.js';
 import {
   cancel,
   createEscrow,
@@ -19,10 +19,11 @@ import {
   publicCancel,
   publicWithdraw,
   withdraw,
+  bech32ToPlutusAddress,
   CardanoTxError,
   type EscrowDatum,
   type EscrowTxContext,
-} from '../../src/chains/cardano/tx/index.js';
+} from '../../cardano-tx/index.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const SECRET = hex(sha256(Buffer.from('devnet secret')));
@@ -66,8 +67,8 @@ function terms(over: Partial<EscrowDatum> = {}): EscrowDatum {
     hashlock: HASHLOCK,
     maker: maker.paymentKeyHash,
     taker: taker.paymentKeyHash,
-    withdrawTo: receiver.address.toBech32(),
-    cancelTo: taker.address.toBech32(),
+    withdrawTo: bech32ToPlutusAddress(receiver.address.toBech32()),
+    cancelTo: bech32ToPlutusAddress(taker.address.toBech32()),
     asset: { policyId: '', assetName: '' },
     amount: 40_000_000n,
     safetyDeposit: 2_000_000n,
@@ -176,7 +177,7 @@ describe('escrow builders on the devnet', () => {
   });
 
   it('cancel after the deadline returns the amount to cancelTo; withdraw is then refused', async () => {
-    const t = terms({ cancelTo: maker.address.toBech32() });
+    const t = terms({ cancelTo: bech32ToPlutusAddress(maker.address.toBech32()) });
     const escrow = await lock(t);
     await refusedWith(cancel(ctx(taker), { escrow }), 'WINDOW_NOT_OPEN');
     await goTo(t.cancellationAt);
@@ -191,8 +192,8 @@ describe('escrow builders on the devnet', () => {
   it('public cancel of a source escrow by anyone from publicCancellationAt', async () => {
     const t0 = slotAlignedNow();
     const t = terms({
-      withdrawTo: taker.address.toBech32(),
-      cancelTo: maker.address.toBech32(),
+      withdrawTo: bech32ToPlutusAddress(taker.address.toBech32()),
+      cancelTo: bech32ToPlutusAddress(maker.address.toBech32()),
       publicCancellationAt: t0 + 80_000n,
     });
     const escrow = await lock(t);
@@ -207,7 +208,7 @@ describe('escrow builders on the devnet', () => {
 
   it('refuses bad terms before signing anything', async () => {
     await refusedWith(createEscrow(ctx(taker), terms({ hashlock: '12' })), 'INVALID_DATUM');
-    await refusedWith(createEscrow(ctx(taker), terms({ withdrawTo: 'not-an-address' })), 'INVALID_DATUM');
+    await refusedWith(createEscrow(ctx(taker), terms({ withdrawTo: { payment: { type: 'key', hash: '00'.repeat(27) } } })), 'INVALID_DATUM');
     const bad = terms();
     await refusedWith(createEscrow(ctx(taker), { ...bad, cancellationAt: bad.withdrawalAt }), 'INVALID_DATUM');
     await refusedWith(createEscrow(ctx(taker), terms({ amount: 1n, safetyDeposit: 0n })), 'BELOW_MIN_UTXO');

@@ -1,19 +1,21 @@
 /**
- * The datum / redeemer / payout-tag codec against the fixed layout (contracts/cardano/README.md):
- * round trips for any valid terms, the exact constructor shapes, and clear refusals.
+ * The one datum / redeemer / payout-tag codec as the builders use it, against the fixed layout
+ * (contracts/cardano/README.md): round trips for any terms a resolver may lock, the exact
+ * constructor shapes, and clear refusals (INVALID_DATUM from the builders, DatumError from the codec).
  */
 import { Core } from '@blaze-cardano/sdk';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  addressFromData,
-  addressToData,
+  bech32ToPlutusAddress,
+  DatumError,
   decodeEscrowDatum,
-  encodeEscrowDatum,
   encodeRedeemer,
+  escrowTermsData,
   payoutTag,
+  plutusAddressToBech32,
   type EscrowDatum,
-} from '../../src/chains/cardano/tx/index.js';
+} from '../../cardano-tx/index.js';
 
 beforeAll(async () => {
   await Core.initCrypto?.();
@@ -38,7 +40,7 @@ function address(kind: 'key' | 'script' | 'base', pay: string, stake: string): s
   }).toBech32();
 }
 
-const addr = fc.tuple(fc.constantFrom('key', 'script', 'base') as fc.Arbitrary<'key' | 'script' | 'base'>, h(28), h(28)).map(([k, p, s]) => address(k, p, s));
+const addr = fc.tuple(fc.constantFrom('key', 'script', 'base') as fc.Arbitrary<'key' | 'script' | 'base'>, h(28), h(28)).map(([k, p, s]) => bech32ToPlutusAddress(address(k, p, s)));
 const ms = fc.bigInt({ min: 0n, max: 10n ** 15n });
 
 const terms: fc.Arbitrary<EscrowDatum> = fc
@@ -67,9 +69,9 @@ describe('escrow datum codec', () => {
   it('decode(encode(terms)) = terms, and the CBOR survives a round trip', () => {
     fc.assert(
       fc.property(terms, (t) => {
-        const data = encodeEscrowDatum(t);
+        const data = escrowTermsData(t);
         const again = Core.PlutusData.fromCbor(data.toCbor());
-        expect(decodeEscrowDatum(again, 0)).toEqual(t);
+        expect(decodeEscrowDatum(again.toCbor())).toEqual(t);
       }),
       { numRuns: 200 },
     );
@@ -81,8 +83,8 @@ describe('escrow datum codec', () => {
       hashlock: '22'.repeat(32),
       maker: '33'.repeat(28),
       taker: '44'.repeat(28),
-      withdrawTo: address('key', '55'.repeat(28), ''),
-      cancelTo: address('base', '66'.repeat(28), '77'.repeat(28)),
+      withdrawTo: bech32ToPlutusAddress(address('key', '55'.repeat(28), '')),
+      cancelTo: bech32ToPlutusAddress(address('base', '66'.repeat(28), '77'.repeat(28))),
       asset: { policyId: '', assetName: '' },
       amount: 5n,
       safetyDeposit: 2n,
@@ -96,18 +98,19 @@ describe('escrow datum codec', () => {
       const list = c.getData();
       return { alt: c.getAlternative(), cbor: Array.from({ length: list.getLength() }, (_, i) => list.get(i).toCbor() as string) };
     };
-    const dst = fieldsOf(encodeEscrowDatum(t));
+    const dst = fieldsOf(escrowTermsData(t));
     expect(dst.alt).toBe(0n);
     expect(dst.cbor).toHaveLength(13);
     expect(dst.cbor[12]).toBe('d87a80'); // Nothing
     expect(dst.cbor[6]).toBe('d8799f4040ff'); // lovelace = Constr 0 [#"", #""]
     expect(dst.cbor[7]).toBe('05');
-    expect(fieldsOf(encodeEscrowDatum({ ...t, publicCancellationAt: 40n })).cbor[12]).toBe('d8799f1828ff'); // Just 40
+    expect(fieldsOf(escrowTermsData({ ...t, publicCancellationAt: 40n })).cbor[12]).toBe('d8799f1828ff'); // Just 40
     // Address data: Constr 0 [PubKeyCredential = Constr 0 [pkh], Nothing].
     expect(dst.cbor[4]).toBe('d8799fd8799f581c' + '55'.repeat(28) + 'ffd87a80ff');
     // Base address: Constr 0 [Constr 0 [pkh], Just (StakingHash (PubKeyCredential skh))].
     expect(dst.cbor[5]).toBe('d8799fd8799f581c' + '66'.repeat(28) + 'ffd8799fd8799fd8799f581c' + '77'.repeat(28) + 'ffffffff');
-    expect(addressFromData(addressToData(t.cancelTo), 0)).toBe(t.cancelTo);
+    const base = address('base', '66'.repeat(28), '77'.repeat(28));
+    expect(plutusAddressToBech32(bech32ToPlutusAddress(base), 0)).toBe(base);
   });
 
   it('refuses bad terms with INVALID_DATUM', () => {
@@ -116,7 +119,8 @@ describe('escrow datum codec', () => {
       { orderHash: 'ab' },
       { hashlock: 'zz'.repeat(32) },
       { taker: '00'.repeat(29) },
-      { withdrawTo: 'addr_test1nonsense' },
+      { withdrawTo: { payment: { type: 'key', hash: '00'.repeat(27) } } },
+      { cancelTo: { payment: { type: 'other' as 'key', hash: '00'.repeat(28) } } },
       { amount: 0n },
       { safetyDeposit: -1n },
       { asset: { policyId: '00'.repeat(27), assetName: '' } },
@@ -124,16 +128,20 @@ describe('escrow datum codec', () => {
       { cancellationAt: ok.publicWithdrawalAt },
       { publicCancellationAt: ok.cancellationAt - 1n },
     ];
-    for (const b of bad) expect(() => encodeEscrowDatum({ ...ok, ...b })).toThrow(expect.objectContaining({ code: 'INVALID_DATUM' }));
+    for (const b of bad) expect(() => escrowTermsData({ ...ok, ...b })).toThrow(expect.objectContaining({ code: 'INVALID_DATUM' }));
+    // "0x" and upper-case hex are accepted and written lowercase.
+    const loose = { ...ok, orderHash: '0x' + ok.orderHash.toUpperCase() };
+    expect(escrowTermsData(loose).toCbor()).toBe(escrowTermsData(ok).toCbor());
+    expect(() => bech32ToPlutusAddress('addr_test1nonsense')).toThrow(DatumError);
   });
 
-  it('refuses to decode what is not an escrow datum with NOT_AN_ESCROW', () => {
+  it('refuses to decode what is not an escrow datum (DatumError, CARDANO_BAD_DATUM; the builders say NOT_AN_ESCROW)', () => {
     const notEscrow = [
       Core.PlutusData.newInteger(1n),
       Core.PlutusData.newConstrPlutusData(new Core.ConstrPlutusData(1n, new Core.PlutusList())),
       Core.PlutusData.newConstrPlutusData(new Core.ConstrPlutusData(0n, new Core.PlutusList())),
     ];
-    for (const d of notEscrow) expect(() => decodeEscrowDatum(d, 0)).toThrow(expect.objectContaining({ code: 'NOT_AN_ESCROW' }));
+    for (const d of notEscrow) expect(() => decodeEscrowDatum(d.toCbor())).toThrow(expect.objectContaining({ code: 'CARDANO_BAD_DATUM' }));
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * End to end with the committed escrow validator: the tx builders (src/chains/cardano/tx) lock
+ * End to end with the committed escrow validator: the tx builders (cardano-tx/) lock
  * and withdraw through Ogmios on the devnet, the scripts really run, and the monitor reports
  * both events from what it follows.
  */
@@ -9,8 +9,8 @@ import { escrowScript } from '../../contracts/cardano/index.js';
 import { InProcessBus } from '../../src/bus/in-process.js';
 import type { ChainEventUpdate, EscrowCreatedEvent } from '../../src/chains/events.js';
 import { CardanoEscrowMonitor } from '../../src/chains/cardano/monitor.js';
-import { OgmiosProvider } from '../../src/chains/cardano/ogmios-provider.js';
-import { createEscrow, Ed25519KeySigner, withdraw } from '../../src/chains/cardano/tx/index.js';
+import { OgmiosProvider } from '../../cardano-tx/ogmios-provider.js';
+import { bech32ToPlutusAddress, createEscrow, Ed25519KeySigner, withdraw } from '../../cardano-tx/index.js';
 import { storeOn } from '../../src/store/index.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { until } from '../devnet-cardano/support.js';
@@ -60,8 +60,8 @@ describe('Cardano monitor with the real escrow validator', () => {
       hashlock,
       maker: receiver.paymentKeyHash,
       taker: signer.paymentKeyHash,
-      withdrawTo: receiver.address,
-      cancelTo: signer.address.toBech32(),
+      withdrawTo: bech32ToPlutusAddress(receiver.address),
+      cancelTo: bech32ToPlutusAddress(signer.address.toBech32()),
       asset: { policyId: '', assetName: '' },
       amount: 40_000_000n,
       safetyDeposit: 2_000_000n,

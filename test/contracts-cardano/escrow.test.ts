@@ -6,7 +6,7 @@
 import { Core } from '@blaze-cardano/sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { payoutTag } from '../../src/chains/cardano/tx/index.js';
+import { bech32ToPlutusAddress, payoutTag } from '../../cardano-tx/index.js';
 import {
   C, OTHER_POLICY, PC, POLICY, PW, TOKEN, TOKEN_NAME, W,
   hex, plan, slotMs, startHarness, type Harness,
@@ -294,7 +294,7 @@ describe('Cancel (taker)', () => {
   });
 
   it('paying cancelTo to someone else is refused', async () => {
-    const t = h.terms({ cancelTo: h.maker.address.toBech32() });
+    const t = h.terms({ cancelTo: bech32ToPlutusAddress(h.maker.address.toBech32()) });
     const escrow = await h.lock(t);
     h.goTo(C);
     const p = plan(h, escrow, t, 'Cancel', { fromSlot: C, untilSlot: C + 5 });
@@ -305,7 +305,7 @@ describe('Cancel (taker)', () => {
 
 describe('PublicCancel', () => {
   it('source escrow (Just): one slot before is refused; from it anyone refunds the maker and keeps the deposit', async () => {
-    const t = h.terms({ cancelTo: h.maker.address.toBech32(), withdrawTo: h.taker.address.toBech32(), publicCancellationAt: BigInt(slotMs(PC)) });
+    const t = h.terms({ cancelTo: bech32ToPlutusAddress(h.maker.address.toBech32()), withdrawTo: bech32ToPlutusAddress(h.taker.address.toBech32()), publicCancellationAt: BigInt(slotMs(PC)) });
     const escrow = await h.lock(t);
     h.goTo(PC - 1);
     await refused(
@@ -346,7 +346,7 @@ describe('PublicCancel', () => {
   });
 
   it('paying the refund elsewhere is refused', async () => {
-    const t = h.terms({ cancelTo: h.maker.address.toBech32(), publicCancellationAt: BigInt(slotMs(PC)) });
+    const t = h.terms({ cancelTo: bech32ToPlutusAddress(h.maker.address.toBech32()), publicCancellationAt: BigInt(slotMs(PC)) });
     const escrow = await h.lock(t);
     h.goTo(PC);
     const p = plan(h, escrow, t, 'PublicCancel', { fromSlot: PC, untilSlot: PC + 5 });

@@ -19,7 +19,10 @@ import {
   type EscrowDatum,
   type EscrowTxContext,
   type SpendPlan,
-} from '../../src/chains/cardano/tx/index.js';
+  SlotClock,
+  bech32ToPlutusAddress,
+  plutusAddressToBech32,
+} from '../../cardano-tx/index.js';
 
 /**
  * The script under test: the committed artifact, or the envelope named by CARDANO_ESCROW_ARTIFACT
@@ -83,7 +86,7 @@ export async function startHarness(): Promise<Harness> {
   genesis.push(new Core.TransactionOutput(taker.address, new Core.Value(10_000_000n, tokens(OTHER_POLICY + TOKEN_NAME))));
   const emulator = new Emulator(genesis, { slotConfig: { zeroTime: ZERO_TIME, zeroSlot: 0, slotLength: SLOT_MS } });
   const provider = new EmulatorProvider(emulator);
-  const clock = { zeroTime: ZERO_TIME, zeroSlot: 0, slotLength: SLOT_MS };
+  const clock = SlotClock.linear({ zeroTime: ZERO_TIME, zeroSlot: 0, slotLength: SLOT_MS });
   const ctx = (signer: Ed25519KeySigner): EscrowTxContext => ({ provider, signer, networkId: 0, clock, script: escrowScript });
 
   const h: Harness = {
@@ -99,8 +102,8 @@ export async function startHarness(): Promise<Harness> {
       hashlock: HASHLOCK,
       maker: maker.paymentKeyHash,
       taker: taker.paymentKeyHash,
-      withdrawTo: receiver.address.toBech32(),
-      cancelTo: taker.address.toBech32(),
+      withdrawTo: bech32ToPlutusAddress(receiver.address.toBech32()),
+      cancelTo: bech32ToPlutusAddress(taker.address.toBech32()),
       asset: { policyId: '', assetName: '' },
       amount: 25_000_000n,
       safetyDeposit: 2_000_000n,
@@ -161,7 +164,7 @@ export function plan(
   over: Partial<SpendPlan> & { secret?: string; fromSlot?: number; untilSlot?: number } = {},
 ): SpendPlan {
   const withdrawing = action === 'Withdraw' || action === 'PublicWithdraw';
-  const payee = Core.Address.fromBech32(withdrawing ? terms.withdrawTo : terms.cancelTo);
+  const payee = Core.Address.fromBech32(plutusAddressToBech32(withdrawing ? terms.withdrawTo : terms.cancelTo, 0));
   const unit = terms.asset.policyId + terms.asset.assetName;
   const value = unit === '' ? new Core.Value(terms.amount) : new Core.Value(2_000_000n, new Map([[Core.AssetId(unit), terms.amount]]));
   return {

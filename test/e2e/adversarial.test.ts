@@ -17,7 +17,7 @@ import { RelayerSocket, type ServerMessage } from '../../client/ws.js';
 import type { SrcFill } from '../../resolver/evm.js';
 import { orderHash as eip712OrderHash } from '../../src/domain/eip712.js';
 import { orderFromWire } from '../../src/domain/order.js';
-import { escrowValue, LOVELACE, type EscrowDatum } from '../../src/chains/cardano/tx/index.js';
+import { bech32ToPlutusAddress, escrowValue, LOVELACE, type EscrowDatum } from '../../cardano-tx/index.js';
 import { CardanoActor, dstDatum, makeOrder, pollFor, serial, signedOrder, startE2e, statusOf, type E2e, type MadeOrder } from './helpers.js';
 
 const API_KEY = 'e2e-adversarial-resolver-key-0123';
@@ -73,7 +73,7 @@ beforeAll(async () => {
   };
   launch('inflated-lovelace', inflatedDatumLovelace);
   launch('inflated-token', inflatedDatumToken);
-  launch('wrong-receiver', () => refusedFill({}, (d) => ({ datum: { ...d, withdrawTo: cheat.address } }), 'WRONG_RECEIVER'));
+  launch('wrong-receiver', () => refusedFill({}, (d) => ({ datum: { ...d, withdrawTo: bech32ToPlutusAddress(cheat.address) } }), 'WRONG_RECEIVER'));
   launch('wrong-asset', () =>
     refusedFill({}, (d) => ({ datum: { ...d, asset: { policyId: token.slice(0, 56), assetName: token.slice(56) } } }), 'WRONG_ASSET'),
   );
@@ -287,8 +287,8 @@ async function lockAndCancelLookAlike(attacker: CardanoActor, m: MadeOrder): Pro
     hashlock: m.order.hashlock.slice(2),
     maker: attacker.paymentKeyHash,
     taker: attacker.paymentKeyHash,
-    withdrawTo: attacker.address,
-    cancelTo: attacker.address,
+    withdrawTo: bech32ToPlutusAddress(attacker.address),
+    cancelTo: bech32ToPlutusAddress(attacker.address),
     asset: LOVELACE,
     amount: 2_500_000n,
     safetyDeposit: 500_000n,

@@ -17,18 +17,19 @@ import { signOrder } from '../../client/sign.js';
 import { startCardanoDevnet, type CardanoDevnet, type DevnetAccount } from '../../devnet/cardano/index.js';
 import { approveFactory, startEvmDevnet, type EvmDevnet, type EvmDevnetOptions } from '../../devnet/evm/index.js';
 import { EvmSourceChain, type SrcFill } from '../../resolver/evm.js';
-import { OgmiosProvider } from '../../src/chains/cardano/ogmios-provider.js';
+import { OgmiosProvider } from '../../cardano-tx/ogmios-provider.js';
 import {
   cancel,
   Ed25519KeySigner,
-  encodeEscrowDatum,
+  bech32ToPlutusAddress,
+  escrowDatumData,
   escrowValue,
   fundedBuilder,
   withdraw,
   LOVELACE,
   type EscrowDatum,
   type EscrowTxContext,
-} from '../../src/chains/cardano/tx/index.js';
+} from '../../cardano-tx/index.js';
 import { loadConfig } from '../../src/config.js';
 import { startRelayer, type RunningRelayer } from '../../src/main.js';
 
@@ -157,8 +158,8 @@ export function dstDatum(
     hashlock: m.order.hashlock.slice(2),
     maker: receiverKeyHash(m.order.receiver),
     taker: taker.paymentKeyHash,
-    withdrawTo: m.order.receiver,
-    cancelTo: taker.address,
+    withdrawTo: bech32ToPlutusAddress(m.order.receiver),
+    cancelTo: bech32ToPlutusAddress(taker.address),
     asset: m.order.takerAsset === 'lovelace' ? LOVELACE : { policyId: m.order.takerAsset.slice(0, 56), assetName: m.order.takerAsset.slice(56) },
     amount,
     safetyDeposit: BigInt(m.order.dstSafetyDeposit),
@@ -210,7 +211,7 @@ export class CardanoActor {
   lock(datum: EscrowDatum, value: Core.Value = escrowValue(datum)): Promise<string> {
     return this.serially(async () => {
       const output = new Core.TransactionOutput(escrowScript.address(0), value);
-      output.setDatum(Core.Datum.newInlineData(encodeEscrowDatum(datum)));
+      output.setDatum(Core.Datum.newInlineData(escrowDatumData(datum)));
       const tx = await this.send((await fundedBuilder(this.ctx)).addOutput(output));
       const index = tx.body().outputs().findIndex((o) => o.address().toBech32() === escrowScript.address(0).toBech32());
       return `${tx.getId()}#${index}`;

@@ -19,15 +19,14 @@ import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
 import { dstEscrowRequest, type DstEscrowRequest, type Job, type PendingDstTx } from '../../resolver/bot.js';
 import { CardanoDestinationChain, type LandingOptions } from '../../resolver/cardano.js';
 import { createResolver } from '../../resolver/setup.js';
-import { OgmiosProvider } from '../../src/chains/cardano/ogmios-provider.js';
+import { OgmiosProvider } from '../../cardano-tx/ogmios-provider.js';
 import {
   decodeEscrowDatum,
   Ed25519KeySigner,
   fundedBuilder,
-  slotToMs,
   submitSigned,
   type EscrowTxContext,
-} from '../../src/chains/cardano/tx/index.js';
+} from '../../cardano-tx/index.js';
 import { loadConfig } from '../../src/config.js';
 import { startRelayer, type RunningRelayer } from '../../src/main.js';
 
@@ -54,7 +53,7 @@ function destination(node: Node, account: number, landing: LandingOptions = {}):
   return new CardanoDestinationChain(
     node.devnet.chain,
     ctxOf(node, account),
-    async () => slotToMs(clock, (await node.provider.getNetworkTip()).slot),
+    async () => Number(clock.slotToMs((await node.provider.getNetworkTip()).slot)),
     () => '00'.repeat(28),
     landing,
   );
@@ -83,7 +82,7 @@ async function escrowsFor(node: Node, orderHash: Hex): Promise<string[]> {
   return utxos
     .filter((u) => {
       const inline = u.output().datum()?.asInlineData();
-      return inline !== undefined && decodeEscrowDatum(inline, 0).orderHash === orderHash.slice(2);
+      return inline !== undefined && decodeEscrowDatum(inline.toCbor()).orderHash === orderHash.slice(2);
     })
     .map((u) => `${u.input().transactionId()}#${u.input().index()}`);
 }

@@ -1,7 +1,9 @@
 /**
- * Codec of the Cardano escrow's inline datum and redeemer (the layout fixed for the validator,
- * the tx builders and this monitor; see README.md). Decoding is strict: anything that is not
- * exactly this shape throws DatumError, so a look-alike output is ignored, never half-read.
+ * The one codec of the Cardano escrow's inline datum, redeemers and payout tag, to the layout fixed
+ * in contracts/cardano/README.md: the monitor decodes with it, the tx builders (cardano-tx/) encode
+ * with it. Strict both ways: decoding anything that is not exactly this shape, or encoding terms
+ * that would not decode back to themselves, throws DatumError, so a look-alike output is ignored,
+ * never half-read, and nothing writes a datum the monitor would not read.
  *
  * Datum = Constr 0 [orderHash(32), hashlock(32), maker(28), taker(28), withdrawTo: Address,
  *   cancelTo: Address, asset: Constr 0 [policyId, assetName], amount, safetyDeposit,
@@ -27,6 +29,19 @@ export interface PlutusAddress {
   stake?: Credential;
 }
 
+export interface EscrowAsset {
+  /** 28-byte policy id hex, "" for lovelace. */
+  policyId: string;
+  /** Asset name hex (0–32 bytes), "" for lovelace. */
+  assetName: string;
+}
+
+export const LOVELACE: EscrowAsset = { policyId: '', assetName: '' };
+
+/** Blaze unit of the asset ("" for lovelace, else policyId + assetName). */
+export const assetUnit = (a: EscrowAsset): string => a.policyId + a.assetName;
+
+/** Byte strings are lowercase hex; amounts and times bigint (times in POSIX ms). */
 export interface EscrowDatum {
   orderHash: string;
   hashlock: string;
@@ -35,7 +50,7 @@ export interface EscrowDatum {
   withdrawTo: PlutusAddress;
   cancelTo: PlutusAddress;
   /** Empty policy and name = lovelace. */
-  asset: { policyId: string; assetName: string };
+  asset: EscrowAsset;
   amount: bigint;
   safetyDeposit: bigint;
   /** POSIX milliseconds. */
@@ -45,6 +60,9 @@ export interface EscrowDatum {
   /** Source escrows only (null = Nothing = destination escrow). */
   publicCancellationAt: bigint | null;
 }
+
+/** The validator's redeemer constructors, by their on-chain names (0–3). */
+export type EscrowAction = 'Withdraw' | 'PublicWithdraw' | 'Cancel' | 'PublicCancel';
 
 export type EscrowRedeemer =
   | { action: 'withdraw'; secret: string }
@@ -158,7 +176,22 @@ export function decodeOutRefDatum(cborHex: string): { txId: string; index: numbe
   }
 }
 
-// ---- encoding (tests, tools) --------------------------------------------------------------
+// ---- encoding ---------------------------------------------------------------------------
+
+const HEX = /^([0-9a-f]{2})*$/;
+
+/** Lowercase hex of a byte length the decoder accepts, else DatumError. */
+function hexField(v: unknown, what: string, min: number, max = min): string {
+  if (typeof v !== 'string' || !HEX.test(v) || v.length / 2 < min || v.length / 2 > max) {
+    throw new DatumError(`${what}: expected ${min === max ? min : `${min}–${max}`} bytes of lowercase hex`);
+  }
+  return v;
+}
+
+function natField(v: unknown, what: string): bigint {
+  if (typeof v !== 'bigint' || v < 0n) throw new DatumError(`${what}: expected a non-negative bigint`);
+  return v;
+}
 
 const pBytes = (h: string) => Core.PlutusData.newBytes(Buffer.from(h, 'hex'));
 const pInt = (n: bigint) => Core.PlutusData.newInteger(n);
@@ -169,30 +202,41 @@ function pConstr(tag: number, fields: Core.PlutusData[]): Core.PlutusData {
   return Core.PlutusData.newConstrPlutusData(new Core.ConstrPlutusData(BigInt(tag), list));
 }
 
-const pCred = (c: Credential) => pConstr(c.type === 'key' ? 0 : 1, [pBytes(c.hash)]);
-
-function pAddress(a: PlutusAddress): Core.PlutusData {
-  return pConstr(0, [pCred(a.payment), a.stake ? pConstr(0, [pConstr(0, [pCred(a.stake)])]) : pConstr(1, [])]);
+function pCred(c: Credential | undefined, what: string): Core.PlutusData {
+  if (c?.type !== 'key' && c?.type !== 'script') throw new DatumError(`${what}: not a credential`);
+  return pConstr(c.type === 'key' ? 0 : 1, [pBytes(hexField(c.hash, what, 28))]);
 }
 
+function pAddress(a: PlutusAddress | undefined, what: string): Core.PlutusData {
+  if (typeof a !== 'object' || a === null) throw new DatumError(`${what}: not an address`);
+  const stake = a.stake ? pConstr(0, [pConstr(0, [pCred(a.stake, `${what}.stake`)])]) : pConstr(1, []);
+  return pConstr(0, [pCred(a.payment, `${what}.payment`), stake]);
+}
+
+/** The datum as Plutus data; DatumError when `decodeEscrowDatum` would not give `d` back. */
 export function escrowDatumData(d: EscrowDatum): Core.PlutusData {
+  const policyId = hexField(d.asset?.policyId, 'asset.policyId', 0, 28);
+  const assetName = hexField(d.asset?.assetName, 'asset.assetName', 0, 32);
+  if (policyId.length !== 0 && policyId.length !== 56) throw new DatumError('asset.policyId: expected 0 or 28 bytes');
+  if (policyId === '' && assetName !== '') throw new DatumError('asset: a name without a policy');
   return pConstr(0, [
-    pBytes(d.orderHash),
-    pBytes(d.hashlock),
-    pBytes(d.maker),
-    pBytes(d.taker),
-    pAddress(d.withdrawTo),
-    pAddress(d.cancelTo),
-    pConstr(0, [pBytes(d.asset.policyId), pBytes(d.asset.assetName)]),
-    pInt(d.amount),
-    pInt(d.safetyDeposit),
-    pInt(d.withdrawalAt),
-    pInt(d.publicWithdrawalAt),
-    pInt(d.cancellationAt),
-    d.publicCancellationAt === null ? pConstr(1, []) : pConstr(0, [pInt(d.publicCancellationAt)]),
+    pBytes(hexField(d.orderHash, 'orderHash', 32)),
+    pBytes(hexField(d.hashlock, 'hashlock', 32)),
+    pBytes(hexField(d.maker, 'maker', 28)),
+    pBytes(hexField(d.taker, 'taker', 28)),
+    pAddress(d.withdrawTo, 'withdrawTo'),
+    pAddress(d.cancelTo, 'cancelTo'),
+    pConstr(0, [pBytes(policyId), pBytes(assetName)]),
+    pInt(natField(d.amount, 'amount')),
+    pInt(natField(d.safetyDeposit, 'safetyDeposit')),
+    pInt(natField(d.withdrawalAt, 'withdrawalAt')),
+    pInt(natField(d.publicWithdrawalAt, 'publicWithdrawalAt')),
+    pInt(natField(d.cancellationAt, 'cancellationAt')),
+    d.publicCancellationAt === null ? pConstr(1, []) : pConstr(0, [pInt(natField(d.publicCancellationAt, 'publicCancellationAt'))]),
   ]);
 }
 
+/** CBOR hex of the datum (what an output's inline datum holds). */
 export function encodeEscrowDatum(d: EscrowDatum): string {
   return escrowDatumData(d).toCbor();
 }
@@ -210,9 +254,27 @@ export function escrowRedeemerData(r: EscrowRedeemer): Core.PlutusData {
   }
 }
 
+/** The redeemer by constructor name: Withdraw(secret) 0, PublicWithdraw(secret) 1, Cancel 2, PublicCancel 3. */
+export function encodeRedeemer(action: EscrowAction, secretHex = ''): Core.PlutusData {
+  switch (action) {
+    case 'Withdraw':
+      return escrowRedeemerData({ action: 'withdraw', secret: secretHex });
+    case 'PublicWithdraw':
+      return escrowRedeemerData({ action: 'publicWithdraw', secret: secretHex });
+    case 'Cancel':
+      return escrowRedeemerData({ action: 'cancel' });
+    case 'PublicCancel':
+      return escrowRedeemerData({ action: 'publicCancel' });
+  }
+}
+
+/** The payout tag: Plutus V3 `TxOutRef` = Constr 0 [txId bytes, index] of the escrow being paid out. */
 export function outRefData(txId: string, index: number): Core.PlutusData {
   return pConstr(0, [pBytes(txId), pInt(BigInt(index))]);
 }
+
+/** The payout tag of a spent escrow input (the inline datum of the output that pays it out). */
+export const payoutTag = (input: Core.TransactionInput): Core.PlutusData => outRefData(input.transactionId(), Number(input.index()));
 
 // ---- addresses ------------------------------------------------------------------------------
 
@@ -242,10 +304,19 @@ export function plutusAddressToBech32(a: PlutusAddress, networkId: 0 | 1): strin
   }).toBech32();
 }
 
-/** The Plutus form of a bech32 Shelley address (for building datums). */
+/**
+ * The Plutus form of a bech32 Shelley address (for building datums). DatumError for anything else,
+ * and for pointer addresses (the escrow's datum layout has no pointers).
+ */
 export function bech32ToPlutusAddress(bech32: string): PlutusAddress {
-  const props = Core.Address.fromBech32(bech32).getProps();
+  let props: ReturnType<Core.Address['getProps']>;
+  try {
+    props = Core.Address.fromBech32(bech32).getProps();
+  } catch {
+    throw new DatumError(`address: not a bech32 Shelley address: ${String(bech32).slice(0, 120)}`);
+  }
   if (!props.paymentPart) throw new DatumError('address: no payment credential');
+  if (props.pointer) throw new DatumError('address: pointer addresses are not supported');
   const cred = (c: { type: Core.CredentialType; hash: string }): Credential => ({
     type: c.type === Core.CredentialType.KeyHash ? 'key' : 'script',
     hash: c.hash,

@@ -7,25 +7,28 @@
  */
 import { Core, TxBuilder, type Provider } from '@blaze-cardano/sdk';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { escrowScript as defaultScript, type EscrowScript } from '../../../../contracts/cardano/index.js';
+import { escrowScript as defaultScript, type EscrowScript } from '../contracts/cardano/index.js';
 import { CardanoTxError } from './errors.js';
 import {
   assetUnit,
+  DatumError,
   decodeEscrowDatum,
-  encodeEscrowDatum,
+  escrowDatumData,
   encodeRedeemer,
   payoutTag,
+  plutusAddressToBech32,
   type EscrowAction,
   type EscrowDatum,
-} from './escrow-datum.js';
+  type PlutusAddress,
+} from '../src/chains/cardano/escrow-datum.js';
 import type { CardanoSigner } from './signer.js';
-import { slotAtOrAfter, slotAtOrBefore, slotToMs, type SlotClock } from './time.js';
+import type { SlotClock } from '../src/chains/cardano/slot-time.js';
 
 export interface EscrowTxContext {
   provider: Provider;
   signer: CardanoSigner;
   networkId: 0 | 1;
-  /** Slot arithmetic of the chain (OgmiosProvider.getSlotConfig()). */
+  /** Slot arithmetic of the chain (OgmiosProvider.slotClock(), or SlotClock.linear for an emulator). */
   clock: SlotClock;
   /** The escrow script (default: the committed contracts/cardano/escrow.plutus.json). */
   script?: EscrowScript;
@@ -124,9 +127,42 @@ export function escrowValue(d: EscrowDatum): Core.Value {
   return new Core.Value(d.safetyDeposit, new Map([[Core.AssetId(unit), d.amount]]));
 }
 
+const hexOf = <T>(v: T): T => (typeof v === 'string' ? (v.replace(/^0x/, '').toLowerCase() as T) : v);
+
+/**
+ * The inline datum of terms a resolver may lock: what the codec can encode (hex of the right
+ * lengths, "0x" and upper case accepted; non-negative integers; Shelley addresses without
+ * pointers), a positive amount and ordered windows (the validator does not check the order).
+ * Throws INVALID_DATUM, changes nothing.
+ */
+export function escrowTermsData(d: EscrowDatum): Core.PlutusData {
+  let data: Core.PlutusData;
+  try {
+    data = escrowDatumData({
+      ...d,
+      orderHash: hexOf(d.orderHash),
+      hashlock: hexOf(d.hashlock),
+      maker: hexOf(d.maker),
+      taker: hexOf(d.taker),
+      asset: { policyId: hexOf(d.asset?.policyId), assetName: hexOf(d.asset?.assetName) },
+    });
+  } catch (err) {
+    if (err instanceof DatumError) throw new CardanoTxError('INVALID_DATUM', err.message);
+    throw err;
+  }
+  if (d.amount <= 0n) throw new CardanoTxError('INVALID_DATUM', 'amount must be positive');
+  if (!(d.withdrawalAt <= d.publicWithdrawalAt && d.publicWithdrawalAt < d.cancellationAt)) {
+    throw new CardanoTxError('INVALID_DATUM', 'timelocks must satisfy withdrawalAt <= publicWithdrawalAt < cancellationAt');
+  }
+  if (d.publicCancellationAt !== null && d.publicCancellationAt < d.cancellationAt) {
+    throw new CardanoTxError('INVALID_DATUM', 'publicCancellationAt must be null or >= cancellationAt');
+  }
+  return data;
+}
+
 /** Locks `amount` + safety deposit at the script address with the inline datum. */
 export async function createEscrow(ctx: EscrowTxContext, datum: EscrowDatum): Promise<CreatedEscrow> {
-  const data = encodeEscrowDatum(datum); // validates; throws INVALID_DATUM
+  const data = escrowTermsData(datum); // throws INVALID_DATUM
   const params = await ctx.provider.getParameters();
   const output = new Core.TransactionOutput(scriptOf(ctx).address(ctx.networkId), escrowValue(datum));
   output.setDatum(Core.Datum.newInlineData(data));
@@ -208,7 +244,12 @@ export async function loadEscrow(
   }
   const inline = out.datum()?.asInlineData();
   if (!inline) throw new CardanoTxError('NOT_AN_ESCROW', `${ref.txId}#${ref.index} has no inline datum`);
-  return { utxo, datum: decodeEscrowDatum(inline, Number(out.address().getProps().networkId ?? 0)) };
+  try {
+    return { utxo, datum: decodeEscrowDatum(inline.toCbor()) };
+  } catch (err) {
+    if (err instanceof DatumError) throw new CardanoTxError('NOT_AN_ESCROW', `${ref.txId}#${ref.index}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** The chain's "now": the tip's slot start (the ledger compares intervals with the current slot). */
@@ -216,18 +257,18 @@ async function chainNow(ctx: EscrowTxContext, opts: SpendOptions): Promise<numbe
   if (opts.now !== undefined) return opts.now;
   const tip = await (ctx.provider as Partial<{ getNetworkTip(): Promise<{ slot: number }> }>).getNetworkTip?.();
   if (!tip) throw new CardanoTxError('BUILD_FAILED', 'no `now` given and the provider cannot report the chain tip');
-  return slotToMs(ctx.clock, tip.slot);
+  return Number(ctx.clock.slotToMs(tip.slot));
 }
 
 /** Validity interval [lower, upper) in slots, inside [opens, closes). */
 function window(ctx: EscrowTxContext, now: number, opens: bigint, closes: bigint | null, validForMs: number, what: string) {
-  const lowerSlot = slotAtOrBefore(ctx.clock, now);
-  if (slotToMs(ctx.clock, lowerSlot) < Number(opens)) {
+  const lowerSlot = ctx.clock.slotAtOrBefore(now);
+  if (Number(ctx.clock.slotToMs(lowerSlot)) < Number(opens)) {
     throw new CardanoTxError('WINDOW_NOT_OPEN', `${what} opens at ${opens} (POSIX ms); the chain is at ${now}`);
   }
   let end = now + validForMs;
   if (closes !== null && Number(closes) < end) end = Number(closes);
-  const upperSlot = slotAtOrBefore(ctx.clock, end);
+  const upperSlot = ctx.clock.slotAtOrBefore(end);
   if (upperSlot <= lowerSlot) {
     throw new CardanoTxError('WINDOW_CLOSED', `${what} closed at ${closes} (POSIX ms); the chain is at ${now}`);
   }
@@ -264,7 +305,7 @@ async function spend(
   }
   let secret: string | undefined;
   let bounds: { validFromSlot: number; validUntilSlot: number };
-  let payee: string;
+  let payee: PlutusAddress;
   switch (action) {
     case 'Withdraw':
     case 'PublicWithdraw':
@@ -296,13 +337,16 @@ async function spend(
     {
       escrow: utxo,
       redeemer: encodeRedeemer(action, secret),
-      payouts: [{ address: Core.Address.fromBech32(payee), value: payoutValue(datum), tag: payoutTag(utxo.input()) }],
+      payouts: [{ address: Core.Address.fromBech32(plutusAddressToBech32(payee, networkOf(utxo))), value: payoutValue(datum), tag: payoutTag(utxo.input()) }],
       ...bounds,
       requiredSigners: byTaker ? [datum.taker] : [],
     },
   ]);
   return finish(ctx, builder);
 }
+
+/** The network of the escrow's own address (its payouts go to the same network). */
+const networkOf = (u: Core.TransactionUnspentOutput): 0 | 1 => (u.output().address().getProps().networkId === 1 ? 1 : 0);
 
 /** Taker withdraws with the secret in [withdrawalAt, cancellationAt): `amount` to withdrawTo, the deposit to the taker. */
 export const withdraw = (ctx: EscrowTxContext, opts: SpendOptions & { secret: string }) =>

@@ -15,7 +15,7 @@ import {
   type TransactionSubmission,
 } from '@cardano-ogmios/client';
 import { Core, Provider } from '@blaze-cardano/sdk';
-import type { SlotClock } from './tx/time.js';
+import { SlotClock } from '../src/chains/cardano/slot-time.js';
 
 type NetworkName = ConstructorParameters<typeof Provider>[1];
 type Json = Record<string, unknown>;
@@ -95,12 +95,12 @@ export class OgmiosProvider extends Provider {
   }
 
   override getSlotConfig(): Core.SlotConfig {
-    return { ...this.clock };
+    return this.clock.currentEra();
   }
 
-  /** Slot arithmetic as the tx builders take it. */
+  /** The chain's slot clock (all eras), as the tx builders take it. */
   slotClock(): SlotClock {
-    return { ...this.clock };
+    return this.clock;
   }
 
   async getNetworkTip(): Promise<{ slot: number; id: string }> {
@@ -196,18 +196,11 @@ export class OgmiosProvider extends Provider {
   }
 }
 
-/** The current (last) era's linear slot ↔ time mapping. */
+/** The slot clock from `queryNetwork/startTime` + `eraSummaries` (the same clock the monitor uses). */
 async function readSlotClock(query: LedgerStateQuery.LedgerStateQueryClient): Promise<SlotClock> {
   const [start, eras] = await Promise.all([query.networkStartTime(), query.eraSummaries()]);
-  const era = eras[eras.length - 1];
-  if (!era) throw new OgmiosProviderError('BAD_RESPONSE', 'eraSummaries is empty');
-  const startMs = new Date(start as unknown as string | Date).getTime();
-  const eraStartSeconds = Number((era.start.time as { seconds: number | bigint }).seconds);
-  return {
-    zeroTime: startMs + eraStartSeconds * 1000,
-    zeroSlot: Number(era.start.slot),
-    slotLength: Number((era.parameters.slotLength as { milliseconds: number | bigint }).milliseconds),
-  };
+  if (eras.length === 0) throw new OgmiosProviderError('BAD_RESPONSE', 'eraSummaries is empty');
+  return new SlotClock(new Date(start as unknown as string | Date), eras);
 }
 
 export function utxoFromOgmios(u: OgmiosUtxo): Core.TransactionUnspentOutput {
