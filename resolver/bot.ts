@@ -7,55 +7,15 @@
  * Every job is written to a JSON file before and after each chain action, so a restarted
  * resolver resumes where it stopped instead of filling twice.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Hex } from 'viem';
 import { RelayerClient, type OrderView, type PublicAction, type WireOrder } from '../client/http.js';
 import { RelayerSocket, type ServerMessage } from '../client/ws.js';
+import type { DestinationChain, DstEscrowRequest, PendingDstTx } from './destination.js';
 import type { EvmSourceChain, SrcFill } from './evm.js';
 import { escrowSettled } from './escrow-settled.js';
+import { JsonFile } from './json-file.js';
 import { PublicActionRunner } from './public-actions.js';
-
-export interface DstEscrowRequest {
-  orderHash: Hex;
-  hashlock: Hex;
-  receiver: string;
-  asset: string;
-  amount: bigint;
-  safetyDeposit: bigint;
-  /** Absolute POSIX ms, from the source escrow's deployedAt + the order's destination offsets. */
-  withdrawalAt: number;
-  publicWithdrawalAt: number;
-  cancellationAt: number;
-}
-
-/** A signed, not yet confirmed escrow transaction, persisted before it is sent. */
-export interface PendingDstTx {
-  txId: string;
-  cbor: string;
-  /** The escrow output, "<txId>#<index>". */
-  escrow: string;
-}
-
-/** What the resolver needs from the destination chain (Cardano in the reference setup). */
-export interface DestinationChain {
-  chain: string;
-  /** Builds and signs the escrow transaction; sends nothing. */
-  prepareEscrow(req: DstEscrowRequest): Promise<PendingDstTx>;
-  /**
-   * Sends (or re-sends the identical bytes of) a prepared tx; resolves 'landed' once the escrow
-   * output is on chain, 'dead' when it can never land (its inputs were spent by another
-   * transaction and the output is absent). Throws when undecided yet: retry with the same bytes.
-   */
-  submitEscrow(p: PendingDstTx): Promise<'landed' | 'dead'>;
-  withdraw(escrow: string, secret: Hex): Promise<string>;
-  cancel(escrow: string): Promise<string>;
-  /** Anyone's escrow, in its public-withdrawal window: pays the receiver, the deposit to us. */
-  publicWithdraw(escrow: string, secret: Hex): Promise<string>;
-  /** Chain time, POSIX ms. */
-  nowMs(): Promise<number>;
-}
 
 /**
  * filling → src_created → dst_created → dst_withdrawn → done (the secret came), or
@@ -109,9 +69,12 @@ export class ResolverBot {
   private queue: Promise<void> = Promise.resolve();
   private readonly publicActions: PublicActionRunner | null;
   private lastPublicPoll = 0;
+  /** Every job, written before and after each chain action. */
+  private readonly jobsFile: JsonFile<Job[]>;
 
   constructor(private readonly opts: ResolverOptions) {
     this.client = new RelayerClient(opts.relayerUrl, { apiKey: opts.apiKey });
+    this.jobsFile = new JsonFile(opts.jobsFile);
     this.publicActions =
       opts.publicActions === false
         ? null
@@ -358,20 +321,13 @@ export class ResolverBot {
   }
 
   private async loadJobs(): Promise<void> {
-    try {
-      const saved = JSON.parse(await readFile(this.opts.jobsFile, 'utf8')) as Job[];
-      this.jobs = new Map(saved.map((j) => [j.orderHash, j]));
-    } catch {
-      this.jobs = new Map();
-    }
+    // An unreadable file counts as no jobs (as it always has; see json-file.ts for why it is never torn).
+    const saved = await this.jobsFile.read().catch(() => undefined);
+    this.jobs = new Map((saved ?? []).map((j) => [j.orderHash, j]));
   }
 
-  /** Write-then-rename: a crash leaves the old file or the new one, never half of one. */
   private async saveJobs(): Promise<void> {
-    await mkdir(dirname(this.opts.jobsFile), { recursive: true });
-    const tmp = `${this.opts.jobsFile}.tmp`;
-    await writeFile(tmp, JSON.stringify([...this.jobs.values()], null, 2), { mode: 0o600 });
-    await rename(tmp, this.opts.jobsFile);
+    await this.jobsFile.write([...this.jobs.values()]);
   }
 
   /**

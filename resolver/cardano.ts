@@ -16,7 +16,7 @@ import {
   LOVELACE,
   type EscrowTxContext,
 } from '../cardano-tx/index.js';
-import type { DestinationChain, DstEscrowRequest, PendingDstTx } from './bot.js';
+import type { DestinationChain, DstEscrowRequest, PendingDstTx } from './destination.js';
 
 /** Ogmios: some inputs are unknown or already spent (at the tip or in the node's mempool). */
 const INPUTS_SPENT = 3117;

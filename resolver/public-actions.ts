@@ -8,14 +8,13 @@
  *
  * What was done is written to a file, so a restarted resolver does not send it again.
  */
-import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Address, Hex } from 'viem';
 import { publicActionKey, type PublicAction, type RelayerClient } from '../client/http.js';
-import type { DestinationChain } from './bot.js';
+import type { DestinationChain } from './destination.js';
 import { escrowSettled } from './escrow-settled.js';
 import type { EvmSourceChain, SrcFill } from './evm.js';
+import { JsonFile } from './json-file.js';
 
 /** After this many failed attempts an action is left alone (it is logged each time). */
 const MAX_ATTEMPTS = 3;
@@ -48,16 +47,16 @@ export class PublicActionRunner {
   private records = new Map<string, ActionRecord>();
   /** Announced and not yet finished: the latest announcement of each. */
   private readonly due = new Map<string, PublicAction>();
+  private readonly file: JsonFile<ActionRecord[]>;
 
-  constructor(private readonly opts: PublicActionRunnerOptions) {}
+  constructor(private readonly opts: PublicActionRunnerOptions) {
+    this.file = new JsonFile(opts.stateFile);
+  }
 
   async load(): Promise<void> {
-    try {
-      const saved = JSON.parse(await readFile(this.opts.stateFile, 'utf8')) as ActionRecord[];
-      this.records = new Map(saved.map((r) => [r.key, r]));
-    } catch {
-      this.records = new Map();
-    }
+    // An unreadable file counts as nothing done (as it always has; see json-file.ts for why it is never torn).
+    const saved = await this.file.read().catch(() => undefined);
+    this.records = new Map((saved ?? []).map((r) => [r.key, r]));
   }
 
   /** What became of an action, if anything was tried (for operators and tests). */
@@ -158,12 +157,8 @@ export class PublicActionRunner {
     await this.save();
   }
 
-  /** Write-then-rename: a crash leaves the old file or the new one, never half of one. */
   private async save(): Promise<void> {
-    await mkdir(dirname(this.opts.stateFile), { recursive: true });
-    const tmp = `${this.opts.stateFile}.tmp`;
-    await writeFile(tmp, JSON.stringify([...this.records.values()], null, 2), { mode: 0o600 });
-    await rename(tmp, this.opts.stateFile);
+    await this.file.write([...this.records.values()]);
   }
 }
 

@@ -16,7 +16,8 @@ import { RelayerClient, type WireOrder } from '../../client/http.js';
 import { escrowScript } from '../../contracts/cardano/index.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
-import { dstEscrowRequest, type DstEscrowRequest, type Job, type PendingDstTx } from '../../resolver/bot.js';
+import { dstEscrowRequest, type Job } from '../../resolver/bot.js';
+import type { DstEscrowRequest, PendingDstTx } from '../../resolver/destination.js';
 import { CardanoDestinationChain, type LandingOptions } from '../../resolver/cardano.js';
 import { createResolver } from '../../resolver/setup.js';
 import { OgmiosProvider } from '../../cardano-tx/ogmios-provider.js';
@@ -317,6 +318,8 @@ describe('resolver bot resumes a job persisted with a pending destination tx', (
       .map((_, i) => new Core.TransactionInput(Core.TransactionId(p.txId), BigInt(i)))
       .filter((i) => `${p.txId}#${i.index()}` !== p.escrow);
     await spend(ctx, change);
+    // The spend is only in the mempool yet: until it is in a block its outputs still read 'landed'.
+    await expect.poll(async () => (await node.provider.resolveUnspentOutputs(change)).length, { timeout: 60_000, interval: 250 }).toBe(0);
     const api = new RelayerClient(relayer.httpUrl);
     await expect
       .poll(async () => (await api.escrows({ orderHash: job.orderHash })).items.map((e) => [e.escrowId, e.status]), { timeout: 60_000, interval: 250 })
