@@ -40,4 +40,20 @@ export const EQUIVALENT: Record<string, string> = {
     'createDstEscrow reverts unless immutables.taker == msg.sender before it pulls, so both name the same account.',
   'contracts/evm/src/EscrowFactory.sol | flip-comparison | afterwards > before → afterwards >= before':
     'When afterwards == before both branches give received = 0 (afterwards - before = 0).',
+  // AuctionLib.amountAt: the curve is continuous, so a boundary moved by one, or a guard whose case
+  // the general formula also covers, gives the same integer at every t (reviewed by hand).
+  'contracts/evm/src/libraries/AuctionLib.sol | flip-comparison | t <= a.startTime → t < a.startTime':
+    'At t == startTime, e = 0 and the first segment gives a2 + ceil((a1 - a2) * o2 / o2) = startAmount, the early return.',
+  'contracts/evm/src/libraries/AuctionLib.sol | drop-check | if (e >= a.duration) return a.endAmount → if (false) …':
+    'For e >= duration no segment has e < o2 (every o2 <= duration), so the loop falls through to the same return a.endAmount.',
+  'contracts/evm/src/libraries/AuctionLib.sol | flip-comparison | e >= a.duration → e > a.duration':
+    'At e == duration no segment has e < o2 = duration, so the loop falls through to return a.endAmount.',
+  'contracts/evm/src/libraries/AuctionLib.sol | drop-conjunct | o1 <= e && e < o2 → e < o2':
+    'Segments are scanned in order and o1 is the previous o2, which e was not below: o1 <= e holds whenever e < o2 is first true.',
+  'contracts/evm/src/libraries/AuctionLib.sol | flip-comparison | e < o2 → e <= o2':
+    'At e == o2 (a vertex) the earlier segment gives a2 + ceil((a1 - a2) * 0 / …) = a2, which the next segment also gives at its start.',
+  'contracts/evm/src/libraries/AuctionLib.sol | flip-comparison | a1 > a2 → a1 >= a2':
+    'When a1 == a2 the interpolation adds mulDiv(0, …) = 0: both branches give a2.',
+  'contracts/evm/src/libraries/AuctionLib.sol | flip-comparison | amount < a.endAmount → amount <= a.endAmount':
+    'When amount == endAmount both branches return the same value.',
 };

@@ -69,6 +69,22 @@ describe('auction price at fill time', () => {
     expect(await onChainPrice(chain, tiny, 2)).toBe(2n);
   });
 
+  it('accepts exactly 16 points and refuses 17; accepts a last point equal to the floor', async () => {
+    await approve(chain, 'maker', 10n ** 30n);
+    const start = chain.now + 100;
+    const points = (n: number) => Array.from({ length: n }, (_, i) => ({ offset: 10 * (i + 1), amount: 3_000_000n - BigInt(i) * 10_000n }));
+    const withPoints = (n: number): Auction => ({ startTime: start, duration: 1_000, startAmount: 3_000_000n, endAmount: 1_000_000n, points: points(n) });
+    const t = start + 15;
+    const sixteen = makeOrder(chain, { auction: withPoints(16), expiry: start + 10_000 });
+    expect((await fillOrder(chain, sixteen, { at: t, dstAmount: auctionAmount(sixteen.auction, t) })).deployedAt).toBe(t);
+    const seventeen = makeOrder(chain, { auction: withPoints(17), expiry: start + 10_000 });
+    await expectRevert(fillOrder(chain, seventeen, { at: t + 1, dstAmount: 10n ** 12n }), 'InvalidAuction');
+    // The last point may sit on the floor: a flat tail is a valid, non-increasing curve.
+    const flatTail: Auction = { startTime: start, duration: 1_000, startAmount: 3_000_000n, endAmount: 1_000_000n, points: [{ offset: 500, amount: 1_000_000n }] };
+    const flat = makeOrder(chain, { auction: flatTail, expiry: start + 10_000 });
+    expect((await fillOrder(chain, flat, { at: t + 2, dstAmount: auctionAmount(flatTail, t + 2) })).deployedAt).toBe(t + 2);
+  });
+
   it('equals src/domain/auction.ts for random valid curves and times (property)', async () => {
     const auctionArb = fc
       .record({
