@@ -329,14 +329,14 @@ describe('PublicCancel', () => {
   });
 
   it('an open upper bound is refused (both bounds are required for every action)', async () => {
-    const t = h.terms({ cancelTo: h.maker.address.toBech32(), publicCancellationAt: BigInt(slotMs(PC)) });
+    const t = h.terms({ cancelTo: bech32ToPlutusAddress(h.maker.address.toBech32()), publicCancellationAt: BigInt(slotMs(PC)) });
     const escrow = await h.lock(t);
     h.goTo(PC);
     await refused(h.spend([h.stranger], [plan(h, escrow, t, 'PublicCancel', { fromSlot: PC })]), /no upper bound|script/i);
   });
 
   it('an unknown redeemer (Constr 4 []) is refused even where a PublicCancel would pass', async () => {
-    const t = h.terms({ cancelTo: h.maker.address.toBech32(), publicCancellationAt: BigInt(slotMs(PC)) });
+    const t = h.terms({ cancelTo: bech32ToPlutusAddress(h.maker.address.toBech32()), publicCancellationAt: BigInt(slotMs(PC)) });
     const escrow = await h.lock(t);
     h.goTo(PC);
     const redeemer = Core.PlutusData.newConstrPlutusData(new Core.ConstrPlutusData(4n, new Core.PlutusList()));
