@@ -15,7 +15,7 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Folders compiled into dist/ (tests, benches and the contract compilers are not shipped). */
-export const SHIPPED_DIRS = ['src', 'contracts/cardano', 'contracts/evm', 'devnet', 'scripts', 'resolver', 'cli', 'client'];
+export const SHIPPED_DIRS = ['src', 'cardano-tx', 'contracts/cardano', 'contracts/evm', 'devnet', 'scripts', 'resolver', 'cli', 'client'];
 const SKIPPED = [/\.test\.ts$/, /^contracts\/evm\/(test|src)\//, /^contracts\/evm\/(build|gas-report)\.ts$/, /^contracts\/cardano\/(build|validator)\.ts$/];
 /** Files read at run time through `import.meta.url`. */
 export const RUNTIME_ASSETS = ['contracts/cardano/escrow.plutus.json', 'devnet/cardano/schema'];
