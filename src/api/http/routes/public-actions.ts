@@ -4,10 +4,9 @@
  * carries the maker's secret.
  */
 import { Type } from 'typebox';
-import type { FastifyRequest } from 'fastify';
 import type { PublicActionMessage } from '../../../bus/types.js';
-import { RelayerError } from '../../../orders/errors.js';
 import type { ApiKeys } from '../../api-keys.js';
+import { requireApiKey } from '../api-key.js';
 import type { HttpApp } from '../app.js';
 import { errorResponses } from '../schemas.js';
 
@@ -41,20 +40,9 @@ export function registerPublicActionRoutes(app: HttpApp, deps: { actions: Public
       },
     },
     async (request) => {
-      const key = apiKeyOf(request);
-      // Checked in constant time; the key is never logged (logger redaction covers both headers).
-      if (key === undefined || !deps.apiKeys.matches(key)) {
-        throw new RelayerError('UNAUTHORIZED', 401, 'this route needs a configured API key in the x-api-key header');
-      }
+      requireApiKey(request, deps.apiKeys, 'this route needs a configured API key in the x-api-key header');
       return { items: await deps.actions.list() };
     },
   );
 }
 
-function apiKeyOf(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-api-key'];
-  if (typeof header === 'string' && header.length > 0) return header;
-  const auth = request.headers.authorization;
-  const bearer = typeof auth === 'string' ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
-  return bearer?.[1];
-}

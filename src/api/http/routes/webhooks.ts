@@ -4,11 +4,11 @@
  */
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import { RelayerError } from '../../../orders/errors.js';
 import type { StoredDelivery, StoredWebhook } from '../../../store/webhooks-repo.js';
 import { WEBHOOK_EVENTS } from '../../../webhooks/events.js';
 import { ownerOf, type WebhookService } from '../../../webhooks/service.js';
 import type { ApiKeys } from '../../api-keys.js';
+import { requireApiKey } from '../api-key.js';
 import type { HttpApp } from '../app.js';
 import { errorResponses } from '../schemas.js';
 
@@ -56,12 +56,8 @@ const deliveryView = (d: StoredDelivery) => ({
 
 export function registerWebhookRoutes(app: HttpApp, deps: { webhooks: WebhookService; apiKeys: ApiKeys }): void {
   const owner = (request: FastifyRequest): string => {
-    const key = apiKeyOf(request);
-    // Constant-time check; the key is never logged or echoed (only its digest is stored).
-    if (key === undefined || !deps.apiKeys.matches(key)) {
-      throw new RelayerError('UNAUTHORIZED', 401, 'webhooks need a configured API key in the x-api-key header');
-    }
-    return ownerOf(key);
+    // Only the key's digest is stored as the owner; the key itself is never logged or echoed.
+    return ownerOf(requireApiKey(request, deps.apiKeys, 'webhooks need a configured API key in the x-api-key header'));
   };
   const description = 'API key in x-api-key or Authorization: Bearer. See src/webhooks/README.md for signatures and retries.';
 
@@ -132,10 +128,3 @@ export function registerWebhookRoutes(app: HttpApp, deps: { webhooks: WebhookSer
   );
 }
 
-function apiKeyOf(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-api-key'];
-  if (typeof header === 'string' && header.length > 0) return header;
-  const auth = request.headers.authorization;
-  const bearer = typeof auth === 'string' ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
-  return bearer?.[1];
-}
