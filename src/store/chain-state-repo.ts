@@ -232,6 +232,17 @@ async function insertBlocks(trx: Transaction<DB>, chain: string, blocks: readonl
   }
 }
 
+/** Every chain event stored for an order (hash lower-cased), each at its latest status, in seq order. */
+export async function chainEventsOfOrder(db: Kysely<DB>, orderHash: string): Promise<ChainEventUpdate[]> {
+  const rows = await db
+    .selectFrom('chain_events')
+    .select(['status', 'event'])
+    .where('order_hash', '=', orderHash.toLowerCase())
+    .orderBy('seq')
+    .execute();
+  return rows.map((r) => ({ status: r.status as ChainEventStatus, event: fromTagged<ChainEvent>(r.event) }));
+}
+
 /**
  * Holds every chain-event writer off until `trx` ends (they take the same lock). The guarded
  * order transition takes it so a rollback cannot commit between its check and its change.

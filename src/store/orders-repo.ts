@@ -8,7 +8,7 @@
  *   item's seq and is null on the last page.
  * - Timeline `data` is stored bigint-tagged, so bigints in it come back as bigints.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { orderFromWire, orderToWire, type Hex, type Order, type WireOrder } from '../domain/order.js';
 import { ORDER_STATUSES, type OrderStatus } from '../domain/status.js';
 import type {
@@ -19,8 +19,8 @@ import type {
   StoredOrder,
   TimelineEvent,
 } from '../orders/ports.js';
-import type { ChainEvent, ChainEventStatus, ChainEventUpdate } from '../chains/events.js';
-import { lockChainEventWriters } from './chain-state-repo.js';
+import type { ChainEventUpdate } from '../chains/events.js';
+import { chainEventsOfOrder, lockChainEventWriters } from './chain-state-repo.js';
 import { fromTagged, numeric, taggedJson, toBigInt } from './convert.js';
 import type { DB, OrderEventsTable, OrdersTable } from './schema.js';
 
@@ -145,21 +145,7 @@ export class OrderRepositoryImpl implements OrderRepository {
         .forUpdate()
         .executeTakeFirst();
       if (!current || !from.includes(current.status as OrderStatus)) return null;
-      const updated = await trx
-        .updateTable('orders')
-        .set({
-          status: to,
-          updated_at: sql`now()`,
-          ...(patch?.secret !== undefined ? { secret: patch.secret } : {}),
-        })
-        .where('order_hash', '=', hash)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('order_events')
-        .values(eventRow(hash, event, current.status as OrderStatus, to))
-        .execute();
-      return toStoredOrder(updated);
+      return applyTransition(trx, hash, current.status as OrderStatus, to, event, patch);
     });
   }
 
@@ -179,25 +165,9 @@ export class OrderRepositoryImpl implements OrderRepository {
       await lockChainEventWriters(trx);
       const row = await trx.selectFrom('orders').selectAll().where('order_hash', '=', hash).forUpdate().executeTakeFirst();
       if (!row || !from.includes(row.status as OrderStatus)) return null;
-      const events = await trx
-        .selectFrom('chain_events')
-        .select(['status', 'event'])
-        .where('order_hash', '=', hash)
-        .orderBy('seq')
-        .execute();
-      const refusal = guard(
-        toStoredOrder(row),
-        events.map((e) => ({ status: e.status as ChainEventStatus, event: fromTagged<ChainEvent>(e.event) })),
-      );
+      const refusal = guard(toStoredOrder(row), await chainEventsOfOrder(trx, hash));
       if (refusal !== null) return { refused: refusal };
-      const updated = await trx
-        .updateTable('orders')
-        .set({ status: to, updated_at: sql`now()`, ...(patch?.secret !== undefined ? { secret: patch.secret } : {}) })
-        .where('order_hash', '=', hash)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await trx.insertInto('order_events').values(eventRow(hash, event, row.status as OrderStatus, to)).execute();
-      return { moved: toStoredOrder(updated) };
+      return { moved: await applyTransition(trx, hash, row.status as OrderStatus, to, event, patch) };
     });
   }
 
@@ -222,6 +192,25 @@ export class OrderRepositoryImpl implements OrderRepository {
     for (const r of rows) counts[r.status as OrderStatus] = Number(r.n);
     return counts;
   }
+}
+
+/** The status change and its timeline row, inside the caller's transaction (which holds the row lock). */
+async function applyTransition(
+  trx: Transaction<DB>,
+  hash: Hex,
+  from: OrderStatus,
+  to: OrderStatus,
+  event: NewTimelineEvent,
+  patch: { secret?: Hex } | undefined,
+): Promise<StoredOrder> {
+  const updated = await trx
+    .updateTable('orders')
+    .set({ status: to, updated_at: sql`now()`, ...(patch?.secret !== undefined ? { secret: patch.secret } : {}) })
+    .where('order_hash', '=', hash)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await trx.insertInto('order_events').values(eventRow(hash, event, from, to)).execute();
+  return toStoredOrder(updated);
 }
 
 function normHash(h: string): Hex {

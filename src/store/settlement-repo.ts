@@ -4,12 +4,12 @@
  * Its cursor is a row of chain_cursors under a name no chain can have.
  */
 import type { Kysely } from 'kysely';
-import type { ChainEvent, ChainEventStatus, ChainEventUpdate } from '../chains/events.js';
+import type { ChainEventUpdate } from '../chains/events.js';
 import type { Hex } from '../domain/order.js';
 import type { SettlementStore } from '../settlement/coordinator.js';
-import type { ChainStateRepository } from './chain-state-repo.js';
+import { chainEventsOfOrder, type ChainStateRepository } from './chain-state-repo.js';
 import type { EscrowRepository } from './escrows-repo.js';
-import { fromTagged, numeric, toBigInt } from './convert.js';
+import { numeric, toBigInt } from './convert.js';
 import type { DB } from './schema.js';
 
 const CURSOR_NAME = 'settlement:coordinator';
@@ -33,13 +33,7 @@ export class SettlementRepository implements SettlementStore {
   }
 
   async eventsForOrder(orderHash: Hex): Promise<ChainEventUpdate[]> {
-    const rows = await this.db
-      .selectFrom('chain_events')
-      .select(['status', 'event'])
-      .where('order_hash', '=', orderHash.toLowerCase())
-      .orderBy('seq')
-      .execute();
-    return rows.map((r) => ({ status: r.status as ChainEventStatus, event: fromTagged<ChainEvent>(r.event) }));
+    return chainEventsOfOrder(this.db, orderHash);
   }
 
   async loadCursor(): Promise<bigint> {
