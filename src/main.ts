@@ -18,8 +18,8 @@ import type { Bus } from './bus/types.js';
 import { readRescueDelay } from './chains/evm/rescue-delay.js';
 import { checkMakerFunds, type ContractReader } from './chains/evm/maker-funds.js';
 import { checkChainIdentity } from './chains/network-identity.js';
-import { CardanoEscrowMonitor } from './chains/cardano/monitor.js';
-import { EvmEscrowMonitor } from './chains/evm/monitor.js';
+import type { FollowerStatus } from './chains/follower.js';
+import { startChainFollowers } from './chains/start-followers.js';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import type { Hex, Order } from './domain/order.js';
 import type { SupportedChains } from './domain/validate-order.js';
@@ -162,44 +162,21 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       secretGate: new SecretGate(config.settlement),
     });
 
-    // Leader-only work (DESIGN §10): the chain monitors and the settlement coordinator run on
+    // Leader-only work (DESIGN §10): the chain followers and the settlement coordinator run on
     // one instance at a time; another takes over from the stored cursors if it dies.
     const leaderDuties = async (): Promise<Stoppable[]> => {
       const duties: Stoppable[] = [];
       try {
-        if (evm.rpcUrl) {
-          const monitor = new EvmEscrowMonitor({
-            chainId: evm.chainId,
-            rpcUrl: evm.rpcUrl,
-            wsUrl: evm.wsUrl ?? undefined,
-            factory: evm.factory as Address,
-            startBlock: config.evm.startBlock,
-            confirmations: config.evm.confirmations,
-            store: chainState,
-            bus,
-            registry: metrics.registry,
-            logger,
-          });
-          await monitor.start();
-          duties.push({ name: 'evm-monitor', stop: () => monitor.stop() });
-          evmStatus = () => monitor.status();
-        }
-        if (cardano.ogmiosUrl) {
-          const monitor = new CardanoEscrowMonitor({
-            chain: cardano.chain,
-            ogmios: { url: cardano.ogmiosUrl },
-            escrowScriptHash: cardano.escrowScriptHash,
-            networkId: cardano.networkId,
-            confirmations: config.cardano.confirmations,
-            store: chainState,
-            bus,
-            registry: metrics.registry,
-            logger,
-          });
-          await monitor.start();
-          duties.push({ name: 'cardano-monitor', stop: () => monitor.stop() });
-          cardanoStatus = () => monitor.status();
-        }
+        const followers = await startChainFollowers(
+          {
+            evm: evm.rpcUrl ? { ...evm, rpcUrl: evm.rpcUrl, startBlock: config.evm.startBlock, confirmations: config.evm.confirmations } : null,
+            cardano: cardano.ogmiosUrl ? { ...cardano, ogmiosUrl: cardano.ogmiosUrl, confirmations: config.cardano.confirmations } : null,
+          },
+          { store: chainState, bus, registry: metrics.registry, logger },
+        );
+        duties.push(...followers.duties);
+        evmStatus = followers.evm;
+        cardanoStatus = followers.cardano;
         const coordinator = new SettlementCoordinator({
           store: settlementStore,
           orders: orderRepo,
@@ -216,13 +193,13 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
         throw err;
       }
     };
-    let evmStatus: (() => ReturnType<EvmEscrowMonitor['status']>) | null = null;
+    let evmStatus: (() => FollowerStatus) | null = null;
     if (evm.rpcUrl) {
       health.register(`evm:${evm.chainId}`, () => monitorHealth(leadership, evmStatus?.()), { required: true });
     } else {
       health.register('evm', () => ({ status: 'disabled', details: { reason: 'EVM_RPC_URL not set' } }), { required: false });
     }
-    let cardanoStatus: (() => ReturnType<CardanoEscrowMonitor['status']>) | null = null;
+    let cardanoStatus: (() => FollowerStatus) | null = null;
     if (cardano.ogmiosUrl) {
       health.register(cardano.chain, () => monitorHealth(leadership, cardanoStatus?.()), { required: true });
     } else {
@@ -410,13 +387,13 @@ class Leadership {
   }
 }
 
-/** A chain monitor's health: it runs on the leader only; a standby instance reports its role. */
+/** A chain follower's health: it runs on the leader only; a standby instance reports its role. */
 function monitorHealth(
   leadership: Pick<Leadership, 'isLeader'>,
   status: { connected: boolean; lastError: string | null } | undefined,
 ): HealthResult {
   if (!leadership.isLeader()) return { status: 'up', details: { role: 'standby: another instance follows the chain' } };
-  if (!status) return { status: 'down', error: 'monitor not started' };
+  if (!status) return { status: 'down', error: 'follower not started' };
   return { status: status.connected ? 'up' : 'down', details: { ...status }, ...(status.lastError ? { error: status.lastError } : {}) };
 }
 

@@ -291,8 +291,8 @@ async function home(live) {
     for (const [name, c] of Object.entries(health.checks ?? {})) {
       const d = c.details ?? {};
       if (!/^(evm|cardano)/.test(name)) continue;
-      const head = d.headBlock ?? d.tip?.height ?? null;
-      const at = d.lastBlock ?? d.lastPoint?.height ?? null;
+      const head = d.head?.height ?? null;
+      const at = d.processed?.height ?? null;
       cards.push(
         h(
           'div',
@@ -473,7 +473,7 @@ async function orderPage(live, hash) {
       heads = {};
       for (const c of Object.values(health.checks ?? {})) {
         const x = c.details ?? {};
-        if (x.chain) heads[x.chain] = x.headBlock ?? x.tip?.height ?? null;
+        if (x.chain) heads[x.chain] = x.head?.height ?? null;
       }
     } catch {
       /* confirmations then show as unknown */
