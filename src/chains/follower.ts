@@ -99,6 +99,7 @@ export class ChainFollower<Raw = unknown> {
   private readonly view: FollowerView;
 
   private running = false;
+  private stopped = false;
   private loop: Promise<void> | null = null;
   private wakeSleeper: (() => void) | null = null;
 
@@ -138,18 +139,21 @@ export class ChainFollower<Raw = unknown> {
   /** Loads the committed state and starts following. */
   async start(): Promise<void> {
     if (this.running) return;
+    // Its source is closed for good: a new follower takes over from the stored cursor instead.
+    if (this.stopped) throw new Error('a stopped chain follower cannot start again');
     await this.load();
     this.running = true;
     this.loop = this.run();
   }
 
-  /** Idempotent. Lets the step in progress commit (with what was gathered), then releases the node. */
+  /** Idempotent and final. Lets the step in progress commit (with what was gathered), then releases the node. */
   async stop(): Promise<void> {
     if (!this.running) {
       await this.loop;
       return;
     }
     this.running = false;
+    this.stopped = true;
     this.wakeSleeper?.();
     await this.source.close();
     await this.loop;
@@ -207,8 +211,10 @@ export class ChainFollower<Raw = unknown> {
         this.metrics.errors.inc({ chain: this.chain });
         this.log.warn({ chain: this.chain, err: this.lastError, failures }, 'chain follower step failed; retrying');
         await this.flushIfPossible();
-        // Resume from what the store holds (a commit whose outcome is unknown may have landed).
+        // Resume from what the store holds (a commit whose outcome is unknown may have landed),
+        // and have the source hand over again everything after it.
         reload = true;
+        await this.source.reset().catch(() => undefined);
         await this.sleep(Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** Math.min(failures - 1, 16)));
       }
     }

@@ -112,7 +112,13 @@ export interface ChainSource<Raw> {
    * (reconnecting if it must), so nothing is skipped or applied twice.
    */
   next(view: FollowerView): Promise<SourceStep<Raw>>;
-  /** Ends a wait inside `next()` and releases connections. Idempotent. */
+  /**
+   * Forgets whatever the source holds beyond the view (an open session, messages in flight): the
+   * next `next()` resumes from `view.cursor()`. The follower calls it after every failed step —
+   * also when the decoder or the store failed, so steps it could not commit are handed over again.
+   */
+  reset(): Promise<void>;
+  /** Ends a wait inside `next()` and releases connections, for good. Idempotent. */
   close(): Promise<void>;
 }
 

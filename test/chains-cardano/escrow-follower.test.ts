@@ -8,6 +8,7 @@ import { InProcessBus } from '../../src/bus/in-process.js';
 import type { ChainEventUpdate, EscrowCreatedEvent, EscrowWithdrawnEvent } from '../../src/chains/events.js';
 import { cardanoEscrowFollower, type CardanoEscrowFollowerOptions } from '../../src/chains/cardano/escrow-follower.js';
 import type { ChainFollower } from '../../src/chains/follower.js';
+import type { ChainStateStore } from '../../src/chains/ports.js';
 import { plutusAddressToBech32 } from '../../src/chains/cardano/escrow-datum.js';
 import { storeOn, type Store } from '../../src/store/index.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
@@ -194,6 +195,39 @@ describe('Cardano escrow follower', () => {
     expect(again.escrow).toBe(e.ref);
     expect(again.blockHash).toBe(devnet.tip().id);
     expect(updates.map((u) => u.status)).toEqual(['observed', 'reverted', 'observed']);
+  });
+
+  it('reads a block again from Ogmios when its commit fails: the session starts over, nothing is skipped', async () => {
+    const cs = store.chainState;
+    let failed = 0;
+    // The real store, except that the first commit holding an event fails.
+    const flaky: ChainStateStore = {
+      getCursor: (c) => cs.getCursor(c),
+      apply: async (batch) => {
+        if ((batch.observed?.length ?? 0) > 0 && failed++ === 0) throw new Error('store unavailable');
+        return cs.apply(batch);
+      },
+      rollback: (c, to) => cs.rollback(c, to),
+      blockAt: (c, h) => cs.blockAt(c, h),
+      recentBlocks: (c, n) => cs.recentBlocks(c, n),
+      eventById: (c, id) => cs.eventById(c, id),
+      pending: (c) => cs.pending(c),
+      pruneBlocks: (c, h) => cs.pruneBlocks(c, h),
+    };
+    const registry = new Registry();
+    const m = follower({ store: flaky, registry, minBackoffMs: 200, maxBackoffMs: 200 });
+    await m.start();
+    await caughtUp(m);
+    const a = await lockEscrow(wallet, escrowDatum(devnet, { hashlock: newSecret().hashlock }));
+    await devnet.produceBlock();
+    await devnet.produceBlock(); // the node moves on while the follower backs off
+    await until(() => observed('escrow_created').length === 1);
+    expect((observed('escrow_created')[0]!.event as EscrowCreatedEvent).escrow).toBe(a.ref);
+    await caughtUp(m);
+    expect(failed).toBeGreaterThanOrEqual(2); // it failed once, then went through
+    const errors = (await registry.getSingleMetric('chain_follower_errors_total')!.get()).values[0]?.value ?? 0;
+    expect(errors).toBeGreaterThanOrEqual(1);
+    expect(m.status()).toMatchObject({ connected: true, lastError: null });
   });
 
   it('loses nothing when the socket is killed or the devnet restarts on the same port', async () => {

@@ -34,6 +34,8 @@ class ScriptedSource implements ChainSource<RawBlock> {
   startHeight = 0n;
   /** Every view the follower showed at a call of next(): what was taken when it asked. */
   readonly asked: { cursor: bigint | null; pending: string[] }[] = [];
+  /** Times the follower made it start over from the view. */
+  resets = 0;
   private readonly script: Scripted[] = [];
   private waiting: (() => void) | null = null;
   private closed = false;
@@ -60,6 +62,10 @@ class ScriptedSource implements ChainSource<RawBlock> {
     }
     this.connected = true;
     return s;
+  }
+
+  async reset(): Promise<void> {
+    this.resets++;
   }
 
   async close(): Promise<void> {
@@ -305,6 +311,7 @@ describe('ChainFollower', () => {
     // After each failure the source is asked again from the stored cursor.
     await expect.poll(() => source.asked.map((a) => a.cursor), { timeout: 20_000 }).toEqual([null, 1n, 1n, 1n, 2n]);
     expect(await metric('chain_follower_connected')).toBe(1);
+    expect(source.resets).toBe(2);
   });
 
   it('drops gathered blocks it cannot commit and reads them again from the stored cursor', async () => {
@@ -325,6 +332,8 @@ describe('ChainFollower', () => {
     source.push(forward(1, [event(1)]));
     await expect.poll(() => history(event(1).id), { timeout: 20_000 }).toEqual(['observed', 'final']);
     await expect.poll(() => source.asked.map((a) => a.cursor), { timeout: 20_000 }).toEqual([null, null, 1n]);
+    // The source was told to start over from the view (a chain-sync session would reconnect).
+    expect(source.resets).toBe(1);
   });
 
   it('reports one status shape and counts what the decoder ignored', async () => {
@@ -352,6 +361,7 @@ describe('ChainFollower', () => {
     expect(await metric('chain_follower_processed_height')).toBe(4);
     await follower.stop();
     await follower.stop(); // idempotent
+    await expect(follower.start()).rejects.toThrow(/cannot start again/);
   });
 
   it('refuses a bad confirmation depth or block window before touching anything', () => {

@@ -119,6 +119,12 @@ export class CardanoChainSource implements ChainSource<CardanoBlock> {
     return this.session!.take();
   }
 
+  /** Ends the session: the next call intersects again from the view. */
+  async reset(): Promise<void> {
+    this.session?.end(new Error('session reset'));
+    this.session = null;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.session?.end(new Error('source closed'));

@@ -132,6 +132,11 @@ export class EvmChainSource implements ChainSource<EvmLogBatch> {
     }
   }
 
+  /** Stateless between steps: every round starts from the view. */
+  async reset(): Promise<void> {
+    this.caughtUp = false;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.heads?.stop();
