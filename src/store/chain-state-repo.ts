@@ -1,6 +1,6 @@
 /**
  * ChainStateStore (src/chains/ports.ts) on the store: cursors, recent blocks and the chain
- * events the monitors report.
+ * events the chain followers report.
  *
  * `chain_events.seq` is a change sequence: every insert and every status change takes a new
  * value, so the settlement coordinator can follow all changes with `listEvents(afterSeq)`
