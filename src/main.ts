@@ -6,7 +6,7 @@
  * environment, starts, prints its URLs, and stops cleanly on SIGTERM/SIGINT.
  */
 import { pathToFileURL } from 'node:url';
-import { createPublicClient, http, type Address } from 'viem';
+import { createPublicClient, http } from 'viem';
 import { escrowScript } from '../contracts/cardano/index.js';
 import { ActiveOrderBookImpl, PriceTicker } from './auction/index.js';
 import { buildHttpApp, type HttpApp } from './api/http/index.js';
