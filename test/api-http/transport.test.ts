@@ -193,7 +193,9 @@ describe('operations endpoints', () => {
       expect(json(notReady).error).toMatchObject({ code: 'NOT_READY', message: expect.stringContaining('store') });
       const deep = await h.app.inject({ method: 'GET', url: '/health' });
       expect(deep.statusCode).toBe(503);
-      expect(json(deep).checks.store).toMatchObject({ status: 'down', required: true });
+      expect(deep.headers['x-request-id']).toBeTruthy();
+      expect(json(deep).error).toMatchObject({ code: 'NOT_READY', message: expect.stringContaining('store') });
+      expect(json(deep).error.details.checks.store).toMatchObject({ status: 'down', required: true });
     } finally {
       storeUp = true;
     }
