@@ -156,8 +156,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   await app.register(helmet, { global: true });
   await app.register(cors, {
     origin: config.corsOrigins,
-    methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'x-request-id', 'authorization'],
+    // DELETE: a browser client removes its webhooks; x-api-key: the resolver routes' key header.
+    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'x-request-id', 'authorization', 'x-api-key'],
     exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     maxAge: 600,
   });
