@@ -5,6 +5,8 @@
  * → bus publish → WS send — and the log lines of that work must carry the request id and the
  * trace id. The trace context must also cross Redis, and with no exporter nothing is recorded.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import WebSocket from 'ws';
@@ -187,4 +189,42 @@ describe('tracing', () => {
     // Only the request id is kept: there is no trace to continue.
     expect(stored?.traceContext).toEqual({ baggage: 'request.id=untraced-1' });
   });
+
+  // No OpenTelemetry collector runs on this machine: a plain HTTP server stands in for its
+  // OTLP/HTTP receiver, to prove the OTEL_* variables reach the exporter (URL, headers, protocol).
+  for (const protocol of ['http/json', 'http/protobuf'] as const) {
+    it(`exports over OTLP/HTTP (${protocol}) as the OTEL_* variables say`, async () => {
+      const received: { path: string; headers: Record<string, unknown>; body: Buffer }[] = [];
+      const collector = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+          res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/json' }).end(protocol === 'http/json' ? '{}' : '');
+        });
+      });
+      await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+      cleanups.push(() => new Promise<void>((resolve) => collector.close(() => resolve())));
+      const port = (collector.address() as AddressInfo).port;
+      const config = loadConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20collector-token',
+        OTEL_SERVICE_NAME: 'relayer-under-test',
+      });
+      const tracing = startTracing(config.tracing);
+      expect(tracing.recording).toBe(true);
+      await inSpan('exported-span', {}, async () => undefined);
+      await tracing.shutdown(); // flushes the batch
+
+      expect(received).toHaveLength(1);
+      const [req] = received;
+      expect(req!.path).toBe('/v1/traces');
+      expect(req!.headers.authorization).toBe('Bearer collector-token');
+      expect(req!.headers['content-type']).toBe(protocol === 'http/json' ? 'application/json' : 'application/x-protobuf');
+      // Protobuf strings are plain UTF-8 on the wire, so both encodings show the names.
+      expect(req!.body.includes('exported-span')).toBe(true);
+      expect(req!.body.includes('relayer-under-test')).toBe(true);
+    });
+  }
 });
