@@ -14,6 +14,10 @@ import { WsGateway } from './api/ws/index.js';
 import { InProcessBus } from './bus/in-process.js';
 import { RedisBus } from './bus/redis.js';
 import { RoutedBus } from './bus/routed.js';
+import { TracedBus } from './bus/traced.js';
+import { ApiKeySource, type ReloadResult } from './api/api-key-file.js';
+import { readTlsMaterial } from './api/http/server-factory.js';
+import { startTracing } from './observability/tracing.js';
 import type { Bus } from './bus/types.js';
 import { readRescueDelay } from './chains/evm/rescue-delay.js';
 import { checkMakerFunds, type ContractReader } from './chains/evm/maker-funds.js';
@@ -65,6 +69,8 @@ export interface RunningRelayer {
   health: HealthRegistry;
   orders: OrderService;
   bus: Bus;
+  /** What SIGHUP does: re-reads API_KEYS_FILE and swaps the resolver keys live (old keys stay on failure). */
+  reload(): Promise<ReloadResult>;
   /** Idempotent: stops accepting work, drains, and closes every part in reverse order. */
   stop(): Promise<void>;
 }
@@ -94,6 +100,11 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
   };
 
   try {
+    // Files named by the settings first, so a bad one stops the start before anything runs:
+    // resolver keys (API_KEYS + API_KEYS_FILE, one live set for HTTP and WS) and TLS.
+    const keySource = await ApiKeySource.open({ envKeys: config.apiKeys, file: config.apiKeysFile, logger });
+    const tls = config.tls ? await readTlsMaterial(config.tls) : undefined;
+
     // Store: the source of truth.
     const database = await openStore(config, logger);
     parts.push({ name: 'store', stop: () => database.close() });
@@ -116,7 +127,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       ? new RedisBus({ url: config.redisUrl, channelPrefix: config.redisChannelPrefix, logger, onError })
       : new InProcessBus({ onError });
     const business = new BusinessMetrics({ registry: metrics.registry, orders: orderRepo, clock, wsMaxConnections: config.ws.maxConnections, logger });
-    const bus = business.observe(new RoutedBus(shared, new InProcessBus({ onError }), new Set(['prices'])));
+    const bus = new TracedBus(business.observe(new RoutedBus(shared, new InProcessBus({ onError }), new Set(['prices']))));
     await bus.start();
     parts.push({ name: 'bus', stop: () => bus.stop() });
     if (shared instanceof RedisBus) {
@@ -231,21 +242,21 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     await dispatcher.start();
     parts.push({ name: 'webhooks', stop: () => dispatcher.stop() });
     const webhooks = new WebhookService(webhookRepo, config.webhooks);
-    const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, publicActions, webhooks, health, metrics, logger });
+    const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, publicActions, webhooks, health, metrics, logger, apiKeys: keySource.keys, tls });
     await app.listen({ host: config.host, port: config.httpPort });
     parts.push({ name: 'http', stop: () => app.close() });
     const httpPort = (app.server.address() as { port: number }).port;
 
     // WebSocket: its own port, and the same protocol at /ws on the HTTP port.
-    const gateway = new WsGateway({ config, bus, logger, metrics });
+    const gateway = new WsGateway({ config, bus, logger, metrics, apiKeys: keySource.keys, tls });
     await gateway.start();
     gateway.attach(app.server, '/ws');
     parts.push({ name: 'websocket', stop: () => gateway.stop() });
     health.register('websocket', () => gateway.health(), { required: true });
     const wsPort = gateway.port() ?? config.wsPort;
 
-    const httpUrl = `http://${displayHost(config.host)}:${httpPort}`;
-    const wsUrl = `ws://${displayHost(config.host)}:${wsPort}`;
+    const httpUrl = `${tls ? 'https' : 'http'}://${displayHost(config.host)}:${httpPort}`;
+    const wsUrl = `${tls ? 'wss' : 'ws'}://${displayHost(config.host)}:${wsPort}`;
     let stopping: Promise<void> | null = null;
     return {
       config,
@@ -257,6 +268,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       health,
       orders,
       bus,
+      reload: () => keySource.reload(),
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {
@@ -434,6 +446,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   logger.info({ config: describeConfig(config) }, 'starting');
+  const tracing = startTracing(config.tracing, { logger });
   try {
     // Configured endpoints must serve the chains the settings (or NETWORK) name.
     await checkChainIdentity({
@@ -457,6 +470,7 @@ async function main(): Promise<void> {
   } catch (err) {
     logger.fatal({ err }, 'failed to start');
     await stopDevnets();
+    await tracing.shutdown();
     process.exit(1);
   }
 
@@ -485,12 +499,14 @@ async function main(): Promise<void> {
     void (async () => {
       await relayer.stop();
       await stopDevnets();
+      await tracing.shutdown();
       logger.info('stopped');
       process.exit(0);
     })();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => void relayer.reload());
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;

@@ -44,6 +44,7 @@ export class OrderRepositoryImpl implements OrderRepository {
     lockedOutput: string | null;
     event: NewTimelineEvent;
     createdAt?: Date;
+    traceContext?: Record<string, string> | null;
   }): Promise<'inserted' | 'duplicate'> {
     const { order } = input;
     const orderHash = normHash(input.orderHash);
@@ -69,6 +70,7 @@ export class OrderRepositoryImpl implements OrderRepository {
           auction_start: numeric(order.auction.startTime),
           auction_end: numeric(order.auction.startTime + order.auction.duration),
           ...(input.createdAt ? { created_at: input.createdAt, updated_at: input.createdAt } : {}),
+          ...(input.traceContext ? { trace_context: JSON.stringify(input.traceContext) } : {}),
         })
         // ON CONFLICT instead of catching the unique violation: the transaction stays usable
         // and nothing (no timeline event) is written for a duplicate.
@@ -237,6 +239,7 @@ function toStoredOrder(row: Selectable<OrdersTable>): StoredOrder {
     secret: row.secret as Hex | null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...(row.trace_context ? { traceContext: row.trace_context } : {}),
   };
 }
 

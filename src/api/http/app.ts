@@ -18,8 +18,11 @@ import type { HealthRegistry } from '../../observability/health.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
 import { RelayerError } from '../../orders/errors.js';
 import type { OrderService } from '../../orders/service.js';
+import { trace } from '@opentelemetry/api';
+import { activeRequestId } from '../../observability/tracing.js';
 import { clientErrorHandler } from './client-errors.js';
-import { requestIdOf } from '../raw-response.js';
+import { assignedRequestId, serverFactory, type TlsMaterial } from './server-factory.js';
+import { logSecurityEvent } from './security-events.js';
 import { clipInput } from './echo.js';
 import { codeForStatus, errorBody, sendError, toErrorResponse } from './errors.js';
 import { ErrorSchema } from './schemas.js';
@@ -40,6 +43,10 @@ export interface HttpAppDeps {
   publicActions?: PublicActionsSource;
   /** Serves /api/webhooks; the routes are absent without it. */
   webhooks?: WebhookService;
+  /** The resolver keys (shared with the WS gateway, replaced on SIGHUP); default: config.apiKeys. */
+  apiKeys?: ApiKeys;
+  /** Serve HTTPS (and WSS on /ws) with this certificate and key. */
+  tls?: TlsMaterial;
   health: HealthRegistry;
   metrics: RelayerMetrics;
   logger: Logger;
@@ -75,7 +82,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     loggerInstance: deps.logger,
     // One line per request, written by the onResponse hook below (no bodies).
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: requestIdOf,
+    // HTTP or HTTPS, each request in its own trace context from its first byte (server-factory.ts).
+    serverFactory: serverFactory(deps.tls) as never,
+    genReqId: assignedRequestId,
+    // The logger's mixin already writes the reqId of the request's context: don't bind it twice.
+    childLoggerFactory: (logger, bindings, opts) =>
+      logger.child(activeRequestId() === bindings.reqId ? {} : bindings, opts),
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -111,6 +123,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    const route = request.routeOptions.url;
+    if (route !== undefined) trace.getActiveSpan()?.updateName(`${request.method} ${route}`).setAttribute('http.route', route);
     if (closing) throw new RelayerError('SHUTTING_DOWN', 503, 'the relayer is shutting down; retry on another instance');
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       throw new RelayerError('BAD_REQUEST', 400, 'an HTTP/1.1 request needs a Host header');
@@ -166,6 +180,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     global: true,
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
+    onExceeded: (request) => logSecurityEvent(request, 'rate_limited', { limit: config.rateLimit.max, windowMs: config.rateLimit.windowMs }),
     errorResponseBuilder: (_request, context) =>
       new RelayerError('RATE_LIMITED', 429, `rate limit of ${context.max} requests per ${context.after} exceeded; retry after the Retry-After seconds`),
   });
@@ -221,8 +236,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   registerEscrowRoutes(app, { orders });
   registerOpsRoutes(app, { health, metrics, orders });
   registerDashboardRoutes(app);
-  if (deps.webhooks) registerWebhookRoutes(app, { webhooks: deps.webhooks, apiKeys: new ApiKeys(config.apiKeys ?? []) });
-  if (deps.publicActions) registerPublicActionRoutes(app, { actions: deps.publicActions, apiKeys: new ApiKeys(config.apiKeys ?? []) });
+  const apiKeys = deps.apiKeys ?? new ApiKeys(config.apiKeys ?? []);
+  if (deps.webhooks) registerWebhookRoutes(app, { webhooks: deps.webhooks, apiKeys });
+  if (deps.publicActions) registerPublicActionRoutes(app, { actions: deps.publicActions, apiKeys });
   return app;
 }
 

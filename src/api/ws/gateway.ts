@@ -21,6 +21,10 @@ import { WsServer } from './server.js';
 
 export interface WsGatewayOptions {
   config: Pick<Config, 'host' | 'wsPort' | 'apiKeys' | 'ws'>;
+  /** The resolver keys (shared with HTTP, replaced on SIGHUP); default: config.apiKeys. */
+  apiKeys?: ApiKeys;
+  /** Serve WSS on its own port with this certificate and key. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
   bus: Bus;
   logger: Logger;
   metrics: Pick<RelayerMetrics, 'wsConnections' | 'wsMessagesSent' | 'wsMessagesReceived' | 'wsDisconnects'>;
@@ -51,7 +55,8 @@ export class WsGateway {
     const index = new ChannelIndex<Connection>();
     const limits: SendLimits = { bufferLimitBytes: config.ws.sendBufferLimitBytes, tickBytes: 0 };
     const ops = new Ops({
-      apiKeys: new ApiKeys(config.apiKeys),
+      apiKeys: opts.apiKeys ?? new ApiKeys(config.apiKeys),
+      logger,
       index,
       maxSubscriptions: config.ws.maxSubscriptions,
       maxInvalid: opts.maxInvalidMessages ?? 20,
@@ -68,6 +73,7 @@ export class WsGateway {
     });
     this.routing = new Routing({ index, limits, metrics });
     this.server = new WsServer({
+      ...(opts.tls ? { tls: opts.tls } : {}),
       maxMessageBytes: config.ws.maxMessageBytes,
       admit: () => {
         if (this.started === null || this.stopped !== null) {

@@ -3,7 +3,9 @@
  * `error` message that changes nothing; too many of them close the connection (1008).
  */
 import type { RawData } from 'ws';
+import type { Logger } from '../../observability/logger.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
+import { logSecurityEvent } from '../../observability/security-events.js';
 import type { ApiKeys } from '../api-keys.js';
 import type { ChannelIndex } from './channels.js';
 import type { Connection } from './connection.js';
@@ -16,6 +18,8 @@ export interface OpsOptions {
   /** Invalid messages tolerated on one connection before it is closed with 1008. */
   maxInvalid: number;
   metrics: Pick<RelayerMetrics, 'wsMessagesSent' | 'wsMessagesReceived'>;
+  /** Where refused `auth` ops are logged as the security event `api_key_rejected`. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export class Ops {
@@ -42,6 +46,7 @@ export class Ops {
       case 'auth':
         // The key is checked and dropped here; it is never logged or echoed.
         if (!this.opts.apiKeys.matches(parsed.apiKey)) {
+          if (this.opts.logger) logSecurityEvent(this.opts.logger, 'api_key_rejected', { transport: 'ws', ip: remoteAddressOf(c), reason: 'unknown' });
           return this.fail(c, { code: 'UNAUTHORIZED', message: 'unknown API key', op: 'auth', id: parsed.id });
         }
         c.authenticated = true;
@@ -120,4 +125,8 @@ function rawText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data).toString('utf8');
+}
+
+function remoteAddressOf(c: Connection): string | undefined {
+  return (c.socket as { remoteAddress?: string }).remoteAddress;
 }

@@ -5,6 +5,8 @@
 import type { Bus, PriceTickMessage, TopicMessages, Unsubscribe } from '../../bus/types.js';
 import type { ChainEventUpdate } from '../../chains/events.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
+import { SpanKind, tracer } from '../../observability/tracing.js';
+import type { Span } from '@opentelemetry/api';
 import type { ChannelIndex } from './channels.js';
 import type { Connection, SendLimits } from './connection.js';
 import { frame, frameJson, wireJson, type Frame } from './protocol.js';
@@ -37,14 +39,19 @@ export class Routing {
    * it only if someone is listening. Returns the mark used, so a later, narrower pass can skip
    * the connections this one reached.
    */
-  private fanout(channels: readonly string[], build: () => Frame): number {
+  private fanout(channels: readonly string[], build: () => Frame, traced = true): number {
     const mark = ++this.eventMark;
     let f: Frame | null = null;
+    let span: Span | null = null;
     let sent = 0;
     for (const ch of channels) {
       const set = this.opts.index.members(ch);
       if (set === undefined) continue;
-      f ??= build();
+      if (f === null) {
+        f = build();
+        // A span in the trace of the work that published the event (the bus delivers in its context).
+        if (traced) span = tracer().startSpan(`ws send ${f.type}`, { kind: SpanKind.PRODUCER, attributes: { 'ws.message.type': f.type } });
+      }
       for (const c of set) {
         if (c.mark === mark) continue;
         c.mark = mark;
@@ -52,6 +59,7 @@ export class Routing {
       }
     }
     if (f !== null && sent > 0) this.opts.metrics.wsMessagesSent.inc({ type: f.type }, sent);
+    span?.setAttribute('ws.recipients', sent).end();
     return mark;
   }
 
@@ -87,7 +95,7 @@ export class Routing {
       const f = frame('price_update', m);
       this.opts.limits.tickBytes = f.tail.length;
       return f;
-    });
+    }, false); // a tick a second belongs to no request's trace
     const { index } = this.opts;
     if (!index.hasOrderChannels) return;
     const now = Date.now();

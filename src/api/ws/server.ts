@@ -3,7 +3,8 @@
  * `/ws` path of servers given to attach(). Every upgrade passes `admit` before the handshake;
  * refused ones, and malformed handshakes, are answered in the API's JSON error model.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -11,6 +12,8 @@ import { answerAndClose, rawErrorResponse, requestIdOf } from '../raw-response.j
 
 export interface WsServerOptions {
   maxMessageBytes: number;
+  /** Own port speaks WSS (TLS) with this certificate and key. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
   /** Null when an upgrade may proceed now (running, below the connection limit), else why not. */
   admit(): { status: number; code: string; message: string } | null;
   /** A finished handshake; `socket` is the upgraded TCP socket under `ws`. */
@@ -39,12 +42,15 @@ export class WsServer {
     });
   }
 
-  /** Listens on its own port; plain HTTP requests there get 426. */
+  /** Listens on its own port (TLS when configured); plain HTTP requests there get 426. */
   async listen(port: number, host: string): Promise<void> {
-    const server = createServer((_req, res) => {
+    const onRequest: RequestListener = (_req, res) => {
       res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
       res.end(JSON.stringify({ error: { code: 'UPGRADE_REQUIRED', message: 'this port speaks WebSocket only' } }));
-    });
+    };
+    const { tls } = this.opts;
+    // An https.Server is a tls.Server; only what it shares with http.Server is used here.
+    const server = tls ? (createTlsServer({ cert: tls.cert, key: tls.key }, onRequest) as unknown as Server) : createServer(onRequest);
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
