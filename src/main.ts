@@ -39,6 +39,10 @@ import { PostgresLeaderLock, SingleProcessLeaderLock, type LeaderLock } from './
 import { OrderRepositoryImpl } from './store/orders-repo.js';
 import { SettlementRepository } from './store/settlement-repo.js';
 import { WebhookRepository } from './store/webhooks-repo.js';
+import { StreamRepository, startStreamRetention } from './store/stream-repo.js';
+import { Redis } from 'ioredis';
+import { clientAddressOf } from './api/client-address.js';
+import { RedisConnectionQuota } from './api/ws/ip-quota.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookService } from './webhooks/service.js';
 
@@ -239,6 +243,22 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     parts.push({ name: 'leadership', stop: () => leadership.stop() });
     health.register('leadership', () => ({ status: 'up', details: { leader: leadership.isLeader() } }), { required: false });
 
+    // Limits shared by every instance (HTTP rate limits, WebSocket connections per address):
+    // one command connection to Redis besides the bus's publish/subscribe pair.
+    let limitsRedis: Redis | undefined;
+    if (config.redisUrl) {
+      const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000, enableOfflineQueue: false, lazyConnect: true });
+      redis.on('error', (err) => logger.debug({ err }, 'limits redis connection error'));
+      await redis.connect();
+      limitsRedis = redis;
+      parts.push({ name: 'limits-redis', stop: async () => void (await redis.quit().catch(() => redis.disconnect())) });
+    }
+
+    // The stored event stream WebSocket clients resume from; old events are pruned.
+    const stream = new StreamRepository(db);
+    const stopRetention = startStreamRetention(stream, config.stream.retentionMs, logger);
+    parts.push({ name: 'stream-retention', stop: async () => stopRetention() });
+
     // HTTP.
     const publicActions = new PublicActionsReader({
       store: settlementStore,
@@ -254,13 +274,32 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     await dispatcher.start();
     parts.push({ name: 'webhooks', stop: () => dispatcher.stop() });
     const webhooks = new WebhookService(webhookRepo, config.webhooks);
-    const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, publicActions, webhooks, health, metrics, logger });
+    const app: HttpApp = await buildHttpApp({
+      config: chainConfig,
+      orders,
+      publicActions,
+      webhooks,
+      health,
+      metrics,
+      logger,
+      ...(limitsRedis ? { rateLimitStore: { redis: limitsRedis, prefix: config.redisChannelPrefix } } : {}),
+    });
     await app.listen({ host: config.host, port: config.httpPort });
     parts.push({ name: 'http', stop: () => app.close() });
     const httpPort = (app.server.address() as { port: number }).port;
 
     // WebSocket: its own port, and the same protocol at /ws on the HTTP port.
-    const gateway = new WsGateway({ config, bus, logger, metrics });
+    const gateway = new WsGateway({
+      config,
+      bus,
+      logger,
+      metrics,
+      stream: { source: stream, pollMs: config.stream.pollMs },
+      clientAddress: clientAddressOf(config.trustProxy),
+      ...(limitsRedis
+        ? { quota: new RedisConnectionQuota({ redis: limitsRedis, limit: config.ws.maxConnectionsPerIp, prefix: config.redisChannelPrefix }) }
+        : {}),
+    });
     await gateway.start();
     gateway.attach(app.server, '/ws');
     parts.push({ name: 'websocket', stop: () => gateway.stop() });
