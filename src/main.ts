@@ -40,6 +40,7 @@ import { OrderRepositoryImpl } from './store/orders-repo.js';
 import { SettlementRepository } from './store/settlement-repo.js';
 import { WebhookRepository } from './store/webhooks-repo.js';
 import { StreamRepository, startStreamRetention } from './store/stream-repo.js';
+import { LeaderFence } from './store/fence.js';
 import { Redis } from 'ioredis';
 import { clientAddressOf } from './api/client-address.js';
 import { RedisConnectionQuota } from './api/ws/ip-quota.js';
@@ -168,9 +169,16 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
 
     // Leader-only work (DESIGN §10): the chain monitors and the settlement coordinator run on
     // one instance at a time; another takes over from the stored cursors if it dies.
+    // Every write of these duties is fenced by the leadership epoch this instance claims when it
+    // becomes leader (src/store/fence.ts): once another instance has claimed a newer one, a write
+    // of this one is refused, even before it notices it lost the lock.
+    const fence = new LeaderFence(db);
+    const fencedChainState = chainState.fenced(fence);
     const leaderDuties = async (): Promise<Stoppable[]> => {
       const duties: Stoppable[] = [];
       try {
+        const epoch = await fence.claim();
+        logger.info({ epoch: epoch.toString() }, 'leadership epoch claimed');
         if (evm.rpcUrl) {
           const monitor = new EvmEscrowMonitor({
             chainId: evm.chainId,
@@ -179,7 +187,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
             factory: evm.factory as Address,
             startBlock: config.evm.startBlock,
             confirmations: config.evm.confirmations,
-            store: chainState,
+            store: fencedChainState,
             bus,
             registry: metrics.registry,
             logger,
@@ -195,7 +203,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
             escrowScriptHash: cardano.escrowScriptHash,
             networkId: cardano.networkId,
             confirmations: config.cardano.confirmations,
-            store: chainState,
+            store: fencedChainState,
             bus,
             registry: metrics.registry,
             logger,
@@ -205,8 +213,8 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
           cardanoStatus = () => monitor.status();
         }
         const coordinator = new SettlementCoordinator({
-          store: settlementStore,
-          orders: orderRepo,
+          store: new SettlementRepository(db, fencedChainState, escrows, fence),
+          orders: orderRepo.fenced(fence),
           bus,
           clock,
           policy: config.settlement,
@@ -214,8 +222,11 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
         });
         await coordinator.start();
         duties.push({ name: 'settlement', stop: () => coordinator.stop() });
+        // Stopped first (duties stop in reverse): from then on, no write of this epoch lands.
+        duties.push({ name: 'fence', stop: async () => fence.release() });
         return duties;
       } catch (err) {
+        fence.release();
         for (const d of duties.reverse()) await d.stop().catch(() => undefined);
         throw err;
       }
@@ -241,7 +252,11 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     );
     await leadership.start();
     parts.push({ name: 'leadership', stop: () => leadership.stop() });
-    health.register('leadership', () => ({ status: 'up', details: { leader: leadership.isLeader() } }), { required: false });
+    health.register(
+      'leadership',
+      () => ({ status: 'up', details: { leader: leadership.isLeader(), epoch: fence.current()?.toString() ?? null } }),
+      { required: false },
+    );
 
     // Limits shared by every instance (HTTP rate limits, WebSocket connections per address):
     // one command connection to Redis besides the bus's publish/subscribe pair.
