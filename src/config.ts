@@ -82,6 +82,8 @@ export interface Config {
    * comma-separated list of addresses/CIDRs, or a hop count). Null: none, the socket's peer is the client.
    */
   trustProxy: string[] | number | null;
+  /** How often a standby instance tries to take leadership (the bulk of the failover time). */
+  leaderRetryMs: number;
   shutdownTimeoutMs: number;
   /**
    * `auto`: with no EVM_RPC_URL / OGMIOS_URL, start local devnets (the embedded default);
@@ -174,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: int(env, 'STREAM_POLL_MS', 1_000, 10, 60_000),
     },
     trustProxy: trustProxy(env),
+    leaderRetryMs: int(env, 'LEADER_RETRY_MS', 2_000, 100, 600_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     devnet: oneOf(env, 'DEVNET', ['auto', 'off'] as const, 'auto'),
     settlement: {

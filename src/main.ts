@@ -249,6 +249,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
         : new SingleProcessLeaderLock(),
       leaderDuties,
       logger,
+      config.leaderRetryMs,
     );
     await leadership.start();
     parts.push({ name: 'leadership', stop: () => leadership.stop() });

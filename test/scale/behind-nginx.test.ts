@@ -28,7 +28,7 @@ const PER_IP_WS = 3;
 let pgdb: TestPostgres;
 let instances: RelayerProcess[] = [];
 let nginx: RunningNginx;
-/** The test's own traffic is a resolver: counted per key, with a large budget. */
+/** The test's own orders, from 127.0.0.1: well under that address's budget. */
 let api: RelayerClient;
 
 beforeAll(async () => {
