@@ -61,7 +61,7 @@ export class RedisConnectionQuota implements ConnectionQuota {
 
   constructor(private readonly opts: RedisConnectionQuotaOptions) {
     this.leaseMs = opts.leaseMs ?? 60_000;
-    this.timer = setInterval(() => void this.renew(), Math.max(1_000, Math.floor(this.leaseMs / 3)));
+    this.timer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
     this.timer.unref();
   }
 
