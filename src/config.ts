@@ -3,6 +3,7 @@
  * value stops the process with a message naming the variable. No other module reads
  * process.env.
  */
+import { isIP } from 'node:net';
 import { getAddress, isAddress } from 'viem';
 import type { Hex } from './domain/order.js';
 import { NETWORK_PRESETS, PRESETS, type NetworkPreset, type NetworkPresetName } from './network-presets.js';
@@ -62,7 +63,8 @@ export interface Config {
   /** OpenTelemetry tracing from the standard OTEL_* variables (src/observability/tracing.ts). */
   tracing: TracingConfig;
   corsOrigins: string[] | true;
-  rateLimit: { max: number; windowMs: number };
+  /** Per client address (public) and per API key (resolvers); shared through Redis when REDIS_URL is set. */
+  rateLimit: { max: number; keyMax: number; windowMs: number };
   bodyLimitBytes: number;
   priceTickMs: number;
   ws: {
@@ -71,7 +73,23 @@ export interface Config {
     sendBufferLimitBytes: number;
     heartbeatMs: number;
     maxConnections: number;
+    /** WebSocket connections per client address, across every instance sharing REDIS_URL. */
+    maxConnectionsPerIp: number;
   };
+  /** The stored event stream WebSocket clients resume from (`subscribe` with `since`). */
+  stream: {
+    /** Events older than this are pruned; a `since` before them gets SINCE_EXPIRED. */
+    retentionMs: number;
+    /** How often the gateway looks for events when no bus message woke it. */
+    pollMs: number;
+  };
+  /**
+   * Which proxies may tell the client address (X-Forwarded-For): fastify's `trustProxy` (a
+   * comma-separated list of addresses/CIDRs, or a hop count). Null: none, the socket's peer is the client.
+   */
+  trustProxy: string[] | number | null;
+  /** How often a standby instance tries to take leadership (the bulk of the failover time). */
+  leaderRetryMs: number;
   shutdownTimeoutMs: number;
   /**
    * `auto`: with no EVM_RPC_URL / OGMIOS_URL, start local devnets (the embedded default);
@@ -182,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: corsOrigins(env),
     rateLimit: {
       max: int(env, 'RATE_LIMIT_MAX', 600, 1, 1_000_000),
+      keyMax: int(env, 'RATE_LIMIT_KEY_MAX', 6_000, 1, 10_000_000),
       windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000),
     },
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
@@ -192,7 +211,14 @@ export function loadConfig(env: Env = process.env): Config {
       sendBufferLimitBytes: int(env, 'WS_SEND_BUFFER_LIMIT', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
       heartbeatMs: int(env, 'WS_HEARTBEAT_MS', 30_000, 100, 3_600_000),
       maxConnections: int(env, 'WS_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+      maxConnectionsPerIp: int(env, 'WS_MAX_CONNECTIONS_PER_IP', 100, 1, 1_000_000),
     },
+    stream: {
+      retentionMs: int(env, 'STREAM_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000,
+      pollMs: int(env, 'STREAM_POLL_MS', 1_000, 10, 60_000),
+    },
+    trustProxy: trustProxy(env),
+    leaderRetryMs: int(env, 'LEADER_RETRY_MS', 2_000, 100, 600_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     devnet: oneOf(env, 'DEVNET', ['auto', 'off'] as const, 'auto'),
     settlement: {
@@ -388,4 +414,21 @@ function corsOrigins(env: Env): string[] | true {
     }
   }
   return origins;
+}
+
+/** TRUST_PROXY: a hop count, or addresses/CIDRs of the proxies whose X-Forwarded-For is believed. */
+function trustProxy(env: Env): string[] | number | null {
+  const v = raw(env, 'TRUST_PROXY');
+  if (v === undefined) return null;
+  if (/^\d+$/.test(v)) return int(env, 'TRUST_PROXY', 0, 1, 100);
+  const entries = list(env, 'TRUST_PROXY');
+  for (const e of entries) {
+    const [ip, bits, extra] = e.split('/');
+    const okIp = ip !== undefined && (isIP(ip) !== 0 || ['loopback', 'linklocal', 'uniquelocal'].includes(ip));
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(ip ?? '') === 6 ? 128 : 32));
+    if (!okIp || !okBits || extra !== undefined) {
+      throw new ConfigError('TRUST_PROXY', `"${e}" is not an address, a CIDR, loopback/linklocal/uniquelocal, or a hop count`);
+    }
+  }
+  return entries;
 }

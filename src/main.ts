@@ -43,6 +43,11 @@ import { PostgresLeaderLock, SingleProcessLeaderLock, type LeaderLock } from './
 import { OrderRepositoryImpl } from './store/orders-repo.js';
 import { SettlementRepository } from './store/settlement-repo.js';
 import { WebhookRepository } from './store/webhooks-repo.js';
+import { StreamRepository, startStreamRetention } from './store/stream-repo.js';
+import { LeaderFence } from './store/fence.js';
+import { Redis } from 'ioredis';
+import { clientAddressOf } from './api/client-address.js';
+import { RedisConnectionQuota } from './api/ws/ip-quota.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookService } from './webhooks/service.js';
 
@@ -175,22 +180,29 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
 
     // Leader-only work (DESIGN §10): the chain followers and the settlement coordinator run on
     // one instance at a time; another takes over from the stored cursors if it dies.
+    // Every write of these duties is fenced by the leadership epoch this instance claims when it
+    // becomes leader (src/store/fence.ts): once another instance has claimed a newer one, a write
+    // of this one is refused, even before it notices it lost the lock.
+    const fence = new LeaderFence(db);
+    const fencedChainState = chainState.fenced(fence);
     const leaderDuties = async (): Promise<Stoppable[]> => {
       const duties: Stoppable[] = [];
       try {
+        const epoch = await fence.claim();
+        logger.info({ epoch: epoch.toString() }, 'leadership epoch claimed');
         const followers = await startChainFollowers(
           {
             evm: evm.rpcUrl ? { ...evm, rpcUrl: evm.rpcUrl, startBlock: config.evm.startBlock, confirmations: config.evm.confirmations } : null,
             cardano: cardano.ogmiosUrl ? { ...cardano, ogmiosUrl: cardano.ogmiosUrl, confirmations: config.cardano.confirmations } : null,
           },
-          { store: chainState, bus, registry: metrics.registry, logger },
+          { store: fencedChainState, bus, registry: metrics.registry, logger },
         );
         duties.push(...followers.duties);
         evmStatus = followers.evm;
         cardanoStatus = followers.cardano;
         const coordinator = new SettlementCoordinator({
-          store: settlementStore,
-          orders: orderRepo,
+          store: new SettlementRepository(db, fencedChainState, escrows, fence),
+          orders: orderRepo.fenced(fence),
           bus,
           clock,
           policy: config.settlement,
@@ -198,8 +210,11 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
         });
         await coordinator.start();
         duties.push({ name: 'settlement', stop: () => coordinator.stop() });
+        // Stopped first (duties stop in reverse): from then on, no write of this epoch lands.
+        duties.push({ name: 'fence', stop: async () => fence.release() });
         return duties;
       } catch (err) {
+        fence.release();
         for (const d of duties.reverse()) await d.stop().catch(() => undefined);
         throw err;
       }
@@ -222,10 +237,31 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
         : new SingleProcessLeaderLock(),
       leaderDuties,
       logger,
+      config.leaderRetryMs,
     );
     await leadership.start();
     parts.push({ name: 'leadership', stop: () => leadership.stop() });
-    health.register('leadership', () => ({ status: 'up', details: { leader: leadership.isLeader() } }), { required: false });
+    health.register(
+      'leadership',
+      () => ({ status: 'up', details: { leader: leadership.isLeader(), epoch: fence.current()?.toString() ?? null } }),
+      { required: false },
+    );
+
+    // Limits shared by every instance (HTTP rate limits, WebSocket connections per address):
+    // one command connection to Redis besides the bus's publish/subscribe pair.
+    let limitsRedis: Redis | undefined;
+    if (config.redisUrl) {
+      const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000, enableOfflineQueue: false, lazyConnect: true });
+      redis.on('error', (err) => logger.debug({ err }, 'limits redis connection error'));
+      await redis.connect();
+      limitsRedis = redis;
+      parts.push({ name: 'limits-redis', stop: async () => void (await redis.quit().catch(() => redis.disconnect())) });
+    }
+
+    // The stored event stream WebSocket clients resume from; old events are pruned.
+    const stream = new StreamRepository(db);
+    const stopRetention = startStreamRetention(stream, config.stream.retentionMs, logger);
+    parts.push({ name: 'stream-retention', stop: async () => stopRetention() });
 
     // HTTP.
     const publicActions = new PublicActionsReader({
@@ -242,13 +278,36 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     await dispatcher.start();
     parts.push({ name: 'webhooks', stop: () => dispatcher.stop() });
     const webhooks = new WebhookService(webhookRepo, config.webhooks);
-    const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, publicActions, webhooks, health, metrics, logger, apiKeys: keySource.keys, tls });
+    const app: HttpApp = await buildHttpApp({
+      config: chainConfig,
+      orders,
+      publicActions,
+      webhooks,
+      health,
+      metrics,
+      logger,
+      apiKeys: keySource.keys,
+      tls,
+      ...(limitsRedis ? { rateLimitStore: { redis: limitsRedis, prefix: config.redisChannelPrefix } } : {}),
+    });
     await app.listen({ host: config.host, port: config.httpPort });
     parts.push({ name: 'http', stop: () => app.close() });
     const httpPort = (app.server.address() as { port: number }).port;
 
     // WebSocket: its own port, and the same protocol at /ws on the HTTP port.
-    const gateway = new WsGateway({ config, bus, logger, metrics, apiKeys: keySource.keys, tls });
+    const gateway = new WsGateway({
+      config,
+      bus,
+      logger,
+      metrics,
+      apiKeys: keySource.keys,
+      tls,
+      stream: { source: stream, pollMs: config.stream.pollMs },
+      clientAddress: clientAddressOf(config.trustProxy),
+      ...(limitsRedis
+        ? { quota: new RedisConnectionQuota({ redis: limitsRedis, limit: config.ws.maxConnectionsPerIp, prefix: config.redisChannelPrefix }) }
+        : {}),
+    });
     await gateway.start();
     gateway.attach(app.server, '/ws');
     parts.push({ name: 'websocket', stop: () => gateway.stop() });

@@ -23,6 +23,7 @@ import type { ChainEventUpdate } from '../chains/events.js';
 import { chainEventsOfOrder, lockChainEventWriters } from './chain-state-repo.js';
 import { fromTagged, numeric, taggedJson, toBigInt } from './convert.js';
 import type { DB, OrderEventsTable, OrdersTable } from './schema.js';
+import { assertFence, type Fence } from './fence.js';
 
 /** A `cursor` that this repository did not produce (the API answers 400). */
 export class InvalidCursorError extends Error {
@@ -35,7 +36,16 @@ export class InvalidCursorError extends Error {
 export const MAX_LIST_LIMIT = 500;
 
 export class OrderRepositoryImpl implements OrderRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** `fence`: the coordinator's repository refuses transitions of a leader whose epoch is over (fence.ts). */
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly fence?: Fence,
+  ) {}
+
+  /** The same store, with every transition fenced by the leadership epoch (the coordinator's). */
+  fenced(fence: Fence): OrderRepositoryImpl {
+    return new OrderRepositoryImpl(this.db, fence);
+  }
 
   async insert(input: {
     orderHash: Hex;
@@ -138,6 +148,7 @@ export class OrderRepositoryImpl implements OrderRepository {
     if (from.length === 0) return null;
     const hash = normHash(orderHash);
     return this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, this.fence);
       // The row lock makes concurrent transitions of one order queue up; each then sees the
       // status the previous one committed, so only one of several racing moves applies.
       const current = await trx
@@ -165,6 +176,7 @@ export class OrderRepositoryImpl implements OrderRepository {
       // Writers first, then the row: chain-event writers never lock order rows, and other
       // transitions never take the writers' lock, so the two orders of locking cannot deadlock.
       await lockChainEventWriters(trx);
+      await assertFence(trx, this.fence);
       const row = await trx.selectFrom('orders').selectAll().where('order_hash', '=', hash).forUpdate().executeTakeFirst();
       if (!row || !from.includes(row.status as OrderStatus)) return null;
       const refusal = guard(toStoredOrder(row), await chainEventsOfOrder(trx, hash));

@@ -9,6 +9,7 @@ import { logSecurityEvent } from '../../observability/security-events.js';
 import type { ApiKeys } from '../api-keys.js';
 import type { ChannelIndex } from './channels.js';
 import type { Connection } from './connection.js';
+import type { StreamTail } from './stream.js';
 import { CLOSE, frame, normalizeChannel, parseClientMessage, type ClientOp, type MessageType, type ProtocolError, type RequestId } from './protocol.js';
 
 export interface OpsOptions {
@@ -20,6 +21,8 @@ export interface OpsOptions {
   metrics: Pick<RelayerMetrics, 'wsMessagesSent' | 'wsMessagesReceived'>;
   /** Where refused `auth` ops are logged as the security event `api_key_rejected`. */
   logger?: Pick<Logger, 'warn'>;
+  /** The event stream, when the gateway has one: `subscribe` with `since` resumes from it. */
+  stream?: StreamTail;
 }
 
 export class Ops {
@@ -38,7 +41,7 @@ export class Ops {
     this.opts.metrics.wsMessagesReceived.inc({ op: parsed.op });
     switch (parsed.op) {
       case 'subscribe':
-        return this.subscribe(c, parsed.channels, parsed.id);
+        return this.subscribe(c, parsed.channels, parsed.id, parsed.since);
       case 'unsubscribe':
         return this.unsubscribe(c, parsed.channels, parsed.id);
       case 'ping':
@@ -54,7 +57,7 @@ export class Ops {
     }
   }
 
-  private subscribe(c: Connection, requested: string[], id: RequestId | undefined): void {
+  private subscribe(c: Connection, requested: string[], id: RequestId | undefined, since?: bigint): void {
     const { maxSubscriptions } = this.opts;
     if (requested.length > maxSubscriptions) return this.tooMany(c, id);
     const channels = this.normalizeAll(c, requested, 'subscribe', id);
@@ -70,8 +73,25 @@ export class Ops {
     }
     const added = channels.filter((ch) => !c.channels.has(ch));
     if (c.channels.size + added.length > maxSubscriptions) return this.tooMany(c, id);
-    for (const ch of added) this.opts.index.add(c, ch);
-    this.reply(c, 'subscribed', withId({ channels, subscriptions: [...c.channels] }, id));
+    if (since === undefined) {
+      for (const ch of added) this.opts.index.add(c, ch);
+      return this.reply(c, 'subscribed', withId({ channels, subscriptions: [...c.channels] }, id));
+    }
+    const stream = this.opts.stream;
+    if (stream === undefined) {
+      return this.fail(c, { code: 'RESUME_UNAVAILABLE', message: 'this relayer keeps no event stream to resume from', op: 'subscribe', id });
+    }
+    // Subscribed and acknowledged in the stream's queue, then the missed events of the added
+    // channels follow (after the ack, before any live event).
+    void stream.resume(c, since, {
+      apply: () => {
+        const fresh = channels.filter((ch) => !c.channels.has(ch));
+        for (const ch of fresh) this.opts.index.add(c, ch);
+        this.reply(c, 'subscribed', withId({ channels, subscriptions: [...c.channels], since: since.toString() }, id));
+        return new Set(fresh);
+      },
+      refuse: (err) => this.fail(c, { ...err, op: 'subscribe', id }),
+    });
   }
 
   private unsubscribe(c: Connection, requested: string[], id: RequestId | undefined): void {

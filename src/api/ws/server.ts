@@ -15,9 +15,20 @@ export interface WsServerOptions {
   /** Own port speaks WSS (TLS) with this certificate and key. */
   tls?: { cert: Buffer | string; key: Buffer | string };
   /** Null when an upgrade may proceed now (running, below the connection limit), else why not. */
-  admit(): { status: number; code: string; message: string } | null;
+  admit(): Refusal | null;
+  /**
+   * A slot for this client (the per-address limit), asked after `admit`: its release, called once
+   * when the TCP socket closes (whether or not the handshake completed), or a refusal.
+   */
+  claim?(req: IncomingMessage): Promise<{ release: () => void } | Refusal>;
   /** A finished handshake; `socket` is the upgraded TCP socket under `ws`. */
   onConnection(ws: WebSocket, socket: Duplex): void;
+}
+
+export interface Refusal {
+  status: number;
+  code: string;
+  message: string;
 }
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -105,6 +116,20 @@ export class WsServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refusal = this.opts.admit();
     if (refusal !== null) return refuse(socket, req, refusal.status, refusal.code, refusal.message);
+    const claim = this.opts.claim;
+    if (claim === undefined) return this.handshake(req, socket, head);
+    claim(req).then(
+      (slot) => {
+        if ('status' in slot) return refuse(socket, req, slot.status, slot.code, slot.message);
+        if (socket.destroyed) return slot.release();
+        socket.once('close', slot.release);
+        this.handshake(req, socket, head);
+      },
+      () => refuse(socket, req, 503, 'SERVICE_UNAVAILABLE', 'the connection limit cannot be checked right now; retry'),
+    );
+  }
+
+  private handshake(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.opts.onConnection(ws, socket));
   }
 }
