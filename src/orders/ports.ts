@@ -105,7 +105,7 @@ export interface OrderRepository {
  * On-chain check that the maker can actually pay (EVM: balance and allowance to the factory).
  * Present only when the source chain is connected; intake skips it otherwise.
  */
-export type MakerFundsResult = { ok: true } | { ok: false; code: string; message: string };
+export type MakerFundsResult = { ok: true } | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'INSUFFICIENT_ALLOWANCE'; message: string };
 
 export interface MakerFundsCheck {
   check(order: Order): Promise<MakerFundsResult>;

@@ -18,6 +18,6 @@ export function apiKeyOf(request: FastifyRequest): string | undefined {
 /** The request's key if it is a configured one; otherwise 401 UNAUTHORIZED with `message`. */
 export function requireApiKey(request: FastifyRequest, keys: ApiKeys, message: string): string {
   const key = apiKeyOf(request);
-  if (key === undefined || !keys.matches(key)) throw new RelayerError('UNAUTHORIZED', 401, message);
+  if (key === undefined || !keys.matches(key)) throw new RelayerError('UNAUTHORIZED', message);
   return key;
 }

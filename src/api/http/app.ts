@@ -21,7 +21,7 @@ import type { OrderService } from '../../orders/service.js';
 import { clientErrorHandler } from './client-errors.js';
 import { requestIdOf } from '../raw-response.js';
 import { clipInput } from './echo.js';
-import { codeForStatus, errorBody, sendError, toErrorResponse } from './errors.js';
+import { codeForStatus, errorBody, replyOf, sendError, toErrorResponse } from './errors.js';
 import { ErrorSchema } from './schemas.js';
 import { typeboxValidatorCompiler } from './validation.js';
 import { registerOrderRoutes } from './routes/orders.js';
@@ -111,9 +111,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    if (closing) throw new RelayerError('SHUTTING_DOWN', 503, 'the relayer is shutting down; retry on another instance');
+    if (closing) throw new RelayerError('SHUTTING_DOWN', 'the relayer is shutting down; retry on another instance');
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw new RelayerError('BAD_REQUEST', 400, 'an HTTP/1.1 request needs a Host header');
+      throw new RelayerError('BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
     }
   });
   // The net under every plugin that answers on its own (CORS preflight, static files): an error
@@ -166,7 +166,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     errorResponseBuilder: (_request, context) =>
-      new RelayerError('RATE_LIMITED', 429, `rate limit of ${context.max} requests per ${context.after} exceeded; retry after the Retry-After seconds`),
+      new RelayerError('RATE_LIMITED', `rate limit of ${context.max} requests per ${context.after} exceeded; retry after the Retry-After seconds`),
   });
   await app.register(swagger, {
     openapi: {
@@ -202,9 +202,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     const allow = allowedMethods(path);
     if (allow.length > 0) {
       reply.header('allow', allow.join(', '));
-      return sendError(reply, 405, errorBody('METHOD_NOT_ALLOWED', `${request.method} is not served on this path; allowed: ${allow.join(', ')}`));
+      const { status, body } = replyOf('METHOD_NOT_ALLOWED', `${request.method} is not served on this path; allowed: ${allow.join(', ')}`);
+      return sendError(reply, status, body);
     }
-    return sendError(reply, 404, errorBody('NOT_FOUND', `no route ${request.method} ${clipInput(path)}`));
+    const { status, body } = replyOf('NOT_FOUND', `no route ${request.method} ${clipInput(path)}`);
+    return sendError(reply, status, body);
   });
 
   health.register(

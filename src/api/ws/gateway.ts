@@ -71,10 +71,10 @@ export class WsGateway {
       maxMessageBytes: config.ws.maxMessageBytes,
       admit: () => {
         if (this.started === null || this.stopped !== null) {
-          return { status: 503, code: 'SHUTTING_DOWN', message: 'the WebSocket gateway is not running' };
+          return { code: 'SHUTTING_DOWN', message: 'the WebSocket gateway is not running' };
         }
         if (!this.connections.hasRoom()) {
-          return { status: 503, code: 'TOO_MANY_CONNECTIONS', message: 'the WebSocket gateway is at its connection limit; retry later' };
+          return { code: 'TOO_MANY_CONNECTIONS', message: 'the WebSocket gateway is at its connection limit; retry later' };
         }
         return null;
       },

@@ -7,12 +7,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { httpStatusOf, type ErrorCode } from '../../orders/errors.js';
 import { answerAndClose, rawErrorResponse, requestIdOf } from '../raw-response.js';
 
 export interface WsServerOptions {
   maxMessageBytes: number;
   /** Null when an upgrade may proceed now (running, below the connection limit), else why not. */
-  admit(): { status: number; code: string; message: string } | null;
+  admit(): { code: ErrorCode; message: string } | null;
   /** A finished handshake; `socket` is the upgraded TCP socket under `ws`. */
   onConnection(ws: WebSocket, socket: Duplex): void;
 }
@@ -34,15 +35,15 @@ export class WsServer {
     // A malformed handshake (no Sec-WebSocket-Key, wrong version, not GET) is answered in the
     // API's JSON error model instead of ws's plain-text abort.
     this.wss.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
-      if (err.message === 'Invalid HTTP method') return refuse(socket, req, 405, 'METHOD_NOT_ALLOWED', 'a WebSocket handshake is a GET');
-      refuse(socket, req, 400, 'BAD_HANDSHAKE', 'not a valid WebSocket handshake (RFC 6455 §4.2.1)');
+      if (err.message === 'Invalid HTTP method') return refuse(socket, req, 'METHOD_NOT_ALLOWED', 'a WebSocket handshake is a GET');
+      refuse(socket, req, 'BAD_HANDSHAKE', 'not a valid WebSocket handshake (RFC 6455 §4.2.1)');
     });
   }
 
   /** Listens on its own port; plain HTTP requests there get 426. */
   async listen(port: number, host: string): Promise<void> {
     const server = createServer((_req, res) => {
-      res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
+      res.writeHead(httpStatusOf('UPGRADE_REQUIRED'), { 'content-type': 'application/json', upgrade: 'websocket' });
       res.end(JSON.stringify({ error: { code: 'UPGRADE_REQUIRED', message: 'this port speaks WebSocket only' } }));
     });
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
@@ -63,7 +64,7 @@ export class WsServer {
         this.upgrade(req, socket, head);
       } else if (server.listeners('upgrade').length === 1) {
         // Nobody else handles upgrades on this server: answer instead of leaving it hanging.
-        refuse(socket, req, 404, 'NOT_FOUND', 'no WebSocket endpoint on this path; use /ws');
+        refuse(socket, req, 'NOT_FOUND', 'no WebSocket endpoint on this path; use /ws');
       }
     };
     server.on('upgrade', listener);
@@ -98,7 +99,7 @@ export class WsServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refusal = this.opts.admit();
-    if (refusal !== null) return refuse(socket, req, refusal.status, refusal.code, refusal.message);
+    if (refusal !== null) return refuse(socket, req, refusal.code, refusal.message);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.opts.onConnection(ws, socket));
   }
 }
@@ -110,6 +111,6 @@ function pathOf(req: IncomingMessage): string {
 }
 
 /** Answers an upgrade we will not accept in the API's JSON error model (with a request id), then closes the socket. */
-function refuse(socket: Duplex, req: IncomingMessage, status: number, code: string, message: string): void {
-  answerAndClose(socket, rawErrorResponse(status, code, message, requestIdOf(req)));
+function refuse(socket: Duplex, req: IncomingMessage, code: ErrorCode, message: string): void {
+  answerAndClose(socket, rawErrorResponse(code, message, requestIdOf(req)));
 }

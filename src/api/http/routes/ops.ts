@@ -4,7 +4,7 @@ import type { HealthRegistry } from '../../../observability/health.js';
 import type { RelayerMetrics } from '../../../observability/metrics.js';
 import type { OrderService } from '../../../orders/service.js';
 import type { HttpApp } from '../app.js';
-import { errorBody } from '../errors.js';
+import { replyOf } from '../errors.js';
 import { errorResponses } from '../schemas.js';
 
 const noRateLimit = { rateLimit: false } as const;
@@ -38,7 +38,8 @@ export function registerOpsRoutes(
       const down = Object.entries(report.checks)
         .filter(([, c]) => c.required && c.status === 'down')
         .map(([name]) => name);
-      return reply.code(503).send(errorBody('NOT_READY', `required dependencies down: ${down.join(', ')}`, report));
+      const { status, body } = replyOf('NOT_READY', `required dependencies down: ${down.join(', ')}`, report);
+      return reply.code(status as 503).send(body);
     },
   );
 

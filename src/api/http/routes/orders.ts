@@ -202,14 +202,14 @@ function toFilter(q: ListQuery): OrderFilter {
     const statuses = [...new Set(q.status.split(','))];
     const unknown = statuses.filter((s) => !isOrderStatus(s));
     if (unknown.length > 0) {
-      throw new RelayerError('INVALID_STATUS_FILTER', 400, `unknown status ${unknown.join(', ')}`);
+      throw new RelayerError('INVALID_STATUS_FILTER', `unknown status ${unknown.join(', ')}`);
     }
     filter.status = statuses as OrderStatus[];
   }
   if (q.hashes !== undefined) {
     const hashes = [...new Set(q.hashes.split(',').map((h) => h.toLowerCase()))];
     if (hashes.length > MAX_HASHES) {
-      throw new RelayerError('TOO_MANY_HASHES', 400, `at most ${MAX_HASHES} hashes per lookup, got ${hashes.length}`);
+      throw new RelayerError('TOO_MANY_HASHES', `at most ${MAX_HASHES} hashes per lookup, got ${hashes.length}`);
     }
     filter.hashes = hashes as Hex[];
   }
