@@ -28,6 +28,7 @@ import type {
   StoredOrder,
   TimelineEvent,
 } from './ports.js';
+import { publishAfterCommit, transitionOrder, type TransitionStep } from './transition.js';
 
 export interface OrderServiceDeps {
   repo: OrderRepository;
@@ -188,7 +189,7 @@ export class OrderService {
     if (signer.toLowerCase() !== stored.order.maker.toLowerCase()) {
       throw new RelayerError('NOT_MAKER', 'only the maker may cancel an order: the Cancel signature recovers another address');
     }
-    const updated = await this.move(stored, 'maker_cancelled', { type: 'cancelled', data: { by: 'maker' } });
+    const updated = await this.move(stored, { event: 'maker_cancelled', timeline: { type: 'cancelled', data: { by: 'maker' } } });
     return { orderHash: updated.orderHash, status: updated.status };
   }
 
@@ -205,14 +206,20 @@ export class OrderService {
       throw new RelayerError('INVALID_SECRET', 'keccak256(secret) does not equal the order hashlock');
     }
     const gate = this.deps.secretGate;
-    const updated = gate
-      ? await this.move(stored, 'secret_revealed', { type: 'secret_revealed' }, { secret: secret as Hex }, (current, chainEvents) => {
-          // Judged inside the transaction that records the reveal (see transitionGuarded).
-          const verdict = gate.judge(current, chainEvents, this.deps.clock());
-          return verdict.ok ? null : new RelayerError(verdict.code, verdict.message);
-        })
-      : await this.move(stored, 'secret_revealed', { type: 'secret_revealed' }, { secret: secret as Hex });
-    await this.publish('secrets', { orderHash: updated.orderHash, maker: updated.order.maker, secret });
+    // The move records the secret and shares it (secret_shared) once committed.
+    const updated = await this.move(stored, {
+      event: 'secret_revealed',
+      secret: secret as Hex,
+      ...(gate
+        ? {
+            guard: (current: StoredOrder, chainEvents: ChainEventUpdate[]) => {
+              // Judged inside the transaction that records the reveal (see transitionGuarded).
+              const verdict = gate.judge(current, chainEvents, this.deps.clock());
+              return verdict.ok ? null : new RelayerError(verdict.code, verdict.message);
+            },
+          }
+        : {}),
+    });
     return { orderHash: updated.orderHash, status: updated.status };
   }
 
@@ -283,52 +290,28 @@ export class OrderService {
     return { chainId: Number(order.srcChain), factory: entry.factory };
   }
 
-  /**
-   * One state-machine step: checked against the domain table, then applied with a
-   * compare-and-set in the store (so a concurrent change wins cleanly), then announced.
-   */
+  /** One state-machine step (transitionOrder); a move that cannot apply is the client's 409. */
   private async move(
     stored: StoredOrder,
-    event: OrderEvent,
-    timeline: { type: string; data?: Record<string, unknown> },
-    patch?: { secret?: Hex },
-    guard?: (current: StoredOrder, chainEvents: ChainEventUpdate[]) => RelayerError | null,
+    step: TransitionStep<RelayerError>,
   ): Promise<StoredOrder> {
-    const to = nextStatus(stored.status, event);
-    if (to === null) throw invalidStatus(stored, event);
-    let updated: StoredOrder | null;
-    if (guard) {
-      const result = await this.deps.repo.transitionGuarded(stored.orderHash, allowedFrom(event), to, timeline, patch, guard);
-      if (result !== null && 'refused' in result) throw result.refused;
-      updated = result?.moved ?? null;
-    } else {
-      updated = await this.deps.repo.transition(stored.orderHash, allowedFrom(event), to, timeline, patch);
+    const result = await transitionOrder(this.deps, stored, step);
+    switch (result.outcome) {
+      case 'moved':
+        return result.order;
+      case 'refused':
+        throw result.refusal;
+      case 'illegal':
+        throw invalidStatus(stored, step.event);
+      case 'stale': {
+        const now = await this.deps.repo.get(stored.orderHash);
+        throw invalidStatus(now ?? stored, step.event);
+      }
     }
-    if (updated === null) {
-      const now = await this.deps.repo.get(stored.orderHash);
-      throw invalidStatus(now ?? stored, event);
-    }
-    await this.publish('orders', {
-      kind: 'updated',
-      data: {
-        orderHash: updated.orderHash,
-        maker: updated.order.maker,
-        status: updated.status,
-        previousStatus: stored.status,
-        reason: event,
-        at: new Date(this.deps.clock() * 1000).toISOString(),
-      },
-    });
-    return updated;
   }
 
-  /** The store already committed; a bus failure must not turn a success into an error. */
-  private async publish<T extends keyof TopicMessages>(topic: T, message: TopicMessages[T]): Promise<void> {
-    try {
-      await this.deps.bus.publish(topic, message);
-    } catch (err) {
-      this.deps.logger.error({ err, topic }, 'bus publish failed after commit; subscribers will catch up from the store');
-    }
+  private publish<T extends keyof TopicMessages>(topic: T, message: TopicMessages[T]): Promise<void> {
+    return publishAfterCommit(this.deps, topic, message);
   }
 }
 

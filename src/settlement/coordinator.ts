@@ -12,9 +12,9 @@ import type { Logger } from 'pino';
 import { publicActionKey, type Bus } from '../bus/types.js';
 import type { ChainEventUpdate } from '../chains/events.js';
 import type { Hex } from '../domain/order.js';
-import { allowedFrom, isTerminal, nextStatus } from '../domain/state-machine.js';
-import type { OrderStatus } from '../domain/status.js';
+import { isTerminal } from '../domain/state-machine.js';
 import type { OrderRepository, StoredOrder } from '../orders/ports.js';
+import { shareSecret, transitionOrder, type TransitionDeps, type TransitionResult } from '../orders/transition.js';
 import { buildEscrowView, type EscrowView } from './escrow-view.js';
 import { publicActions } from './public-actions.js';
 import { nextStep, type SettlementPolicy } from './reconcile.js';
@@ -60,7 +60,12 @@ export class SettlementCoordinator {
   /** When each public action still due was last announced (by publicActionKey). */
   private readonly announced = new Map<string, number>();
 
-  constructor(private readonly deps: CoordinatorDeps) {}
+  /** Status changes go through the one transition function (orders/transition.ts). */
+  private readonly transitions: TransitionDeps;
+
+  constructor(private readonly deps: CoordinatorDeps) {
+    this.transitions = { repo: deps.orders, bus: deps.bus, clock: deps.clock, logger: deps.logger };
+  }
 
   async start(): Promise<void> {
     if (this.running) return;
@@ -118,9 +123,7 @@ export class SettlementCoordinator {
       const settled = await this.settle(hash);
       if (!settled) continue;
       const { stored, view } = settled;
-      if (stored.status === 'secret_revealed' && stored.secret) {
-        await bus.publish('secrets', { orderHash: stored.orderHash, maker: stored.order.maker, secret: stored.secret });
-      }
+      if (stored.status === 'secret_revealed') await shareSecret(this.transitions, stored);
       const actions = publicActions({
         orderHash: stored.orderHash,
         order: stored.order,
@@ -162,39 +165,26 @@ export class SettlementCoordinator {
     for (let i = 0; i < MAX_STEPS_PER_ORDER && stored && !isTerminal(stored.status); i++) {
       const step = nextStep({ orderHash, order: stored.order, status: stored.status, view, now: clock(), policy });
       if (!step) break;
-      const to = nextStatus(stored.status, step.event);
-      if (!to) {
+      const previous = stored.status;
+      // A secret seen on chain is public already: recording it shares it, so every resolver can finish.
+      const result: TransitionResult<never> = await transitionOrder(this.transitions, stored, {
+        event: step.event,
+        timeline: { data: step.data },
+        ...(step.secret ? { secret: step.secret } : {}),
+      });
+      if (result.outcome === 'illegal') {
         logger.error({ orderHash, status: stored.status, event: step.event }, 'reconcile proposed an illegal transition; refused');
         break;
       }
-      const previous: OrderStatus = stored.status;
-      const updated = await orders.transition(
-        orderHash,
-        allowedFrom(step.event).filter((s) => s === previous),
-        to,
-        { type: step.event, data: step.data },
-        step.secret ? { secret: step.secret } : undefined,
-      );
-      if (!updated) {
+      if (result.outcome !== 'moved') {
         // Someone else moved it first (the API, another pass): re-read and re-judge.
         stored = await orders.get(orderHash);
         continue;
       }
-      logger.info({ orderHash, from: previous, to, event: step.event }, 'order transition');
-      await this.publishTransition(updated, previous, step.event, step.secret);
-      stored = updated;
+      logger.info({ orderHash, from: previous, to: result.order.status, event: step.event }, 'order transition');
+      stored = result.order;
     }
     return stored ? { stored, view } : null;
-  }
-
-  private async publishTransition(o: StoredOrder, previous: OrderStatus, reason: string, secret?: Hex): Promise<void> {
-    const { bus } = this.deps;
-    await bus.publish('orders', {
-      kind: 'updated',
-      data: { orderHash: o.orderHash, maker: o.order.maker, status: o.status, previousStatus: previous, reason, at: new Date().toISOString() },
-    });
-    // A secret seen on chain is public already; passing it on lets every resolver finish.
-    if (secret) await bus.publish('secrets', { orderHash: o.orderHash, maker: o.order.maker, secret });
   }
 
   private wake(): void {
