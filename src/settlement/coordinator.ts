@@ -9,9 +9,10 @@
  * transition and the cursor save) applies nothing twice.
  */
 import type { Logger } from 'pino';
-import { publicActionKey, type Bus } from '../bus/types.js';
+import type { Bus } from '../bus/types.js';
 import type { ChainEventUpdate } from '../chains/events.js';
 import type { Hex } from '../domain/order.js';
+import { publicActionKey } from '../domain/wire.js';
 import { isTerminal } from '../domain/state-machine.js';
 import type { OrderRepository, StoredOrder } from '../orders/ports.js';
 import { shareSecret, transitionOrder, type TransitionDeps, type TransitionResult } from '../orders/transition.js';

@@ -13,18 +13,18 @@
  *
  * Pure: no I/O, time is a parameter.
  */
-import type { PublicActionMessage } from '../bus/types.js';
 import type { EscrowCreatedEvent, EscrowSide } from '../chains/events.js';
 import type { Hex, Order } from '../domain/order.js';
 import type { OrderStatus } from '../domain/status.js';
+import type { PublicActionData } from '../domain/wire.js';
 import { packTimelocks } from '../domain/timelocks.js';
 import { isSameEscrow, type EscrowView } from './escrow-view.js';
 import { verifiedEscrows } from './reconcile.js';
 
-export type PublicActionKind = PublicActionMessage['action'];
+export type PublicActionKind = PublicActionData['action'];
 
-/** The wire shape (src/bus/types.ts), with the order hash typed. */
-export type PublicAction = PublicActionMessage & { orderHash: Hex; side: EscrowSide; secret?: Hex };
+/** The wire shape (src/domain/wire.ts), with the order hash typed. */
+export type PublicAction = PublicActionData & { orderHash: Hex; side: EscrowSide; secret?: Hex };
 
 export interface PublicActionsInput {
   orderHash: Hex;
