@@ -1,5 +1,5 @@
 /**
- * What the order use-cases (and later the settlement coordinator) need from the store.
+ * What the order use-cases and the settlement coordinator (through orders/transition.ts) need from the store.
  * `store/` implements it on Postgres and PGlite with the same SQL.
  */
 import type { ChainEventUpdate } from '../chains/events.js';

@@ -10,7 +10,6 @@
  */
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/types.js';
-import type { ChainEventUpdate } from '../chains/events.js';
 import type { Hex } from '../domain/order.js';
 import { publicActionKey } from '../domain/wire.js';
 import { isTerminal } from '../domain/state-machine.js';
@@ -18,20 +17,8 @@ import type { OrderRepository, StoredOrder } from '../orders/ports.js';
 import { shareSecret, transitionOrder, type TransitionDeps, type TransitionResult } from '../orders/transition.js';
 import { buildEscrowView, type EscrowView } from './escrow-view.js';
 import { publicActions } from './public-actions.js';
-import { nextStep, type SettlementPolicy } from './reconcile.js';
-
-export interface SettlementStore {
-  /** Chain-event changes after `afterSeq`, in store order. */
-  listEvents(afterSeq: bigint, limit: number): Promise<(ChainEventUpdate & { seq: bigint })[]>;
-  /** Every chain event stored for an order, each at its latest status. */
-  eventsForOrder(orderHash: Hex): Promise<ChainEventUpdate[]>;
-  loadCursor(): Promise<bigint>;
-  saveCursor(seq: bigint): Promise<void>;
-  /** Non-terminal orders that time alone can move (for the sweep), at most `limit`. */
-  ordersToSweep(now: number, limit: number): Promise<Hex[]>;
-  /** Keeps the escrows read model (GET /api/escrows) current; idempotent. */
-  projectEscrow(update: ChainEventUpdate): Promise<void>;
-}
+import type { SettlementStore } from './ports.js';
+import { nextStep, timeDrivenOrders, type SettlementPolicy } from './reconcile.js';
 
 export interface CoordinatorDeps {
   store: SettlementStore;
@@ -118,7 +105,7 @@ export class SettlementCoordinator {
    */
   async sweep(): Promise<void> {
     const { store, bus, clock, policy, logger } = this.deps;
-    const hashes = await store.ordersToSweep(clock(), 1_000);
+    const hashes = await store.ordersToSweep(timeDrivenOrders(clock()), 1_000);
     const due = new Set<string>();
     for (const hash of hashes) {
       const settled = await this.settle(hash);

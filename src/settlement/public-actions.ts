@@ -15,6 +15,7 @@
  */
 import type { EscrowCreatedEvent, EscrowSide } from '../chains/events.js';
 import type { Hex, Order } from '../domain/order.js';
+import { isEscrowedState } from '../domain/state-machine.js';
 import type { OrderStatus } from '../domain/status.js';
 import type { PublicActionData } from '../domain/wire.js';
 import { packTimelocks } from '../domain/timelocks.js';
@@ -38,12 +39,10 @@ export interface PublicActionsInput {
   toleranceSeconds: number;
 }
 
-/** Statuses in which an escrow may still be open on chain. */
-const ESCROWED: ReadonlySet<OrderStatus> = new Set(['src_escrowed', 'escrowed', 'ready_for_secret', 'secret_revealed', 'invalid_fill', 'refunding']);
-
 export function publicActions(input: PublicActionsInput): PublicAction[] {
   const { status, view, now, secret, orderHash, order } = input;
-  if (!ESCROWED.has(status)) return [];
+  // Only while an escrow may still be open on chain.
+  if (!isEscrowedState(status)) return [];
   // Every public action hangs off a verified source escrow: it fixes the deadlines and which
   // destination escrow is the real one.
   const { src, dst } = verifiedEscrows(view, orderHash, order, input.toleranceSeconds);
