@@ -13,6 +13,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
+import type { EvmChainSettings } from '../../chains/settings.js';
 import type { Config } from '../../config.js';
 import type { HealthRegistry } from '../../observability/health.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
@@ -34,7 +35,9 @@ import { registerWebhookRoutes } from './routes/webhooks.js';
 import type { WebhookService } from '../../webhooks/service.js';
 
 export interface HttpAppDeps {
-  config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'evm'> & Partial<Pick<Config, 'apiKeys'>>;
+  config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes'> & Partial<Pick<Config, 'apiKeys'>>;
+  /** The EVM chain followed (resolved settings, src/chains/settings.ts): the EIP-712 domain makers sign under. */
+  evm: Pick<EvmChainSettings, 'chainId' | 'factory'>;
   orders: OrderService;
   /** Serves GET /api/public-actions; the route is absent without it. */
   publicActions?: PublicActionsSource;
@@ -218,7 +221,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     { required: false },
   );
 
-  registerOrderRoutes(app, { orders, config });
+  registerOrderRoutes(app, { orders, evm: deps.evm });
   registerEscrowRoutes(app, { orders });
   registerOpsRoutes(app, { health, metrics, orders });
   registerDashboardRoutes(app);

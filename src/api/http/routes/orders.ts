@@ -30,10 +30,10 @@ import { jsonSafe, orderView, timelineView } from '../views.js';
 const MAX_HASHES = 100;
 const DEFAULT_LIMIT = 100;
 
-export function registerOrderRoutes(app: HttpApp, deps: { orders: OrderService; config: HttpAppDeps['config'] }): void {
+export function registerOrderRoutes(app: HttpApp, deps: { orders: OrderService; evm: HttpAppDeps['evm'] }): void {
   const { orders } = deps;
   // A plain JSON copy: what eth_signTypedData_v4 takes (the domain module's arrays are readonly).
-  const typedData = JSON.parse(JSON.stringify(typedDataDescriptor(deps.config.evm.chainId, deps.config.evm.factory))) as {
+  const typedData = JSON.parse(JSON.stringify(typedDataDescriptor(deps.evm.chainId, deps.evm.factory))) as {
     domain: { name: string; version: string; chainId: number; verifyingContract: string };
     types: Record<string, { name: string; type: string }[]>;
     primaryType: string;
