@@ -12,7 +12,7 @@ import { ConfigError, describeConfig, loadConfig, type Config } from './config.j
 import { startRelayer, type RunningRelayer } from './main.js';
 import { createLogger } from './observability/logger.js';
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();

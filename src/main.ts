@@ -5,6 +5,7 @@
  * it down in order; tests start several in one process. The process entry (`npm start`:
  * environment, devnets, signals) is src/entry.ts.
  */
+import { pathToFileURL } from 'node:url';
 import { ActiveOrderBookImpl, PriceTicker } from './auction/index.js';
 import { buildHttpApp } from './api/http/index.js';
 import { WsGateway } from './api/ws/index.js';
@@ -188,3 +189,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
 function displayHost(host: string): string {
   return host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 }
+
+// This file was the process entry before src/entry.ts: run directly, it still starts the process
+// (an operator's `node dist/src/main.js` keeps working instead of exiting silently).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void import('./entry.js').then((entry) => entry.main());
