@@ -126,7 +126,7 @@ export async function startBenchStack(opts: { ticker?: boolean } = {}) {
     metrics,
   });
   const config = loadConfig({ EVM_CHAIN_ID: String(CHAIN_ID), RATE_LIMIT_MAX: '1000000', RATE_LIMIT_WINDOW_MS: '1000' });
-  const app = await buildHttpApp({ config, orders, health, metrics, logger });
+  const app = await buildHttpApp({ config, evm: config.evm, orders, health, metrics, logger });
   return {
     repo,
     pg,

@@ -1,13 +1,15 @@
 /**
  * A typed client of the relayer's public HTTP API (DESIGN §8), for makers, resolvers and tools.
- * It depends on the wire format only (type imports), never on the relayer's internals.
+ * It depends on the wire format only (src/domain/wire.ts, shared with the server), never on the
+ * relayer's internals.
  */
-import type { PublicActionMessage } from '../src/bus/types.js';
+import type { PublicActionData, Timelocks, WireOrder } from '../src/domain/wire.js';
 /** The wire contract's dedupe key of a public action (chain + escrow + action). */
-export { publicActionKey } from '../src/bus/types.js';
-import type { Timelocks, WireOrder } from '../src/domain/order.js';
+export { publicActionKey } from '../src/domain/wire.js';
 
 export type { WireOrder, Timelocks };
+/** The `data` of each live WebSocket event, as the relayer sends it. */
+export type { OrderCreatedData, OrderUpdatedData, PriceUpdateData, SecretSharedData, PublicActionData } from '../src/domain/wire.js';
 
 export interface TypedDataDescriptor {
   domain: { name: string; version: string; chainId: number; verifyingContract: `0x${string}` };
@@ -67,7 +69,7 @@ export interface EscrowRecord {
 }
 
 /** An escrow anyone may settle now (GET /api/public-actions, WS `public_action`). */
-export type PublicAction = PublicActionMessage & { orderHash: `0x${string}`; secret?: `0x${string}` };
+export type PublicAction = PublicActionData & { orderHash: `0x${string}`; secret?: `0x${string}` };
 
 export class RelayerClient {
   constructor(

@@ -1,6 +1,6 @@
 /**
  * `npm run build`: compiles the relayer and the operator tools to plain JavaScript in `dist/`, so
- * production runs `node dist/src/main.js` with no TypeScript loader in the process (node is PID 1
+ * production runs `node dist/src/entry.js` with no TypeScript loader in the process (node is PID 1
  * in a container and receives SIGTERM itself). Each file is transpiled on its own (esbuild, no
  * bundling: dependencies stay in node_modules); type checking is `npm run typecheck`, which
  * `npm run build` runs first. Runtime data files the code reads next to itself are copied.
@@ -59,5 +59,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const i = process.argv.indexOf('--outdir');
   const outdir = i > 0 ? process.argv[i + 1] ?? 'dist' : 'dist';
   const { files } = await buildDist(outdir);
-  process.stdout.write(`built ${files} files into ${outdir}/ (run: node ${outdir}/src/main.js)\n`);
+  process.stdout.write(`built ${files} files into ${outdir}/ (run: node ${outdir}/src/entry.js)\n`);
 }

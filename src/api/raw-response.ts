@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { httpStatusOf, type ErrorCode } from '../orders/errors.js';
 
 /** A client's request id is reused only if it is a short, plain token (it ends up in logs and headers). */
 export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -19,8 +20,9 @@ export function requestIdOf(req: IncomingMessage): string {
   return saneRequestId(req.headers['x-request-id']);
 }
 
-/** One complete HTTP/1.1 response carrying `{ error: { code, message } }`. */
-export function rawErrorResponse(status: number, code: string, message: string, requestId: string): string {
+/** One complete HTTP/1.1 response carrying `{ error: { code, message } }`, with the code's status (ERROR_CODES). */
+export function rawErrorResponse(code: ErrorCode, message: string, requestId: string): string {
+  const status = httpStatusOf(code);
   const json = JSON.stringify({ error: { code, message } });
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +

@@ -5,7 +5,8 @@
  * `created` followed quickly by an `updated` can never be applied the wrong way round.
  */
 import { orderFromWire, type Hex } from '../domain/order.js';
-import type { Bus, OrderCreatedMessage, PriceTickMessage, TopicMessages, Unsubscribe } from '../bus/types.js';
+import type { Bus, TopicMessages, Unsubscribe } from '../bus/types.js';
+import type { OrderCreatedData, PriceUpdateData } from '../domain/wire.js';
 import type { Logger } from '../observability/logger.js';
 import type { OrderRepository, StoredOrder } from '../orders/ports.js';
 import { PriceCursor } from './price-cursor.js';
@@ -97,9 +98,9 @@ export class ActiveOrderBookImpl implements ActiveOrderBook {
    * Prices every active order at unix second `now` (the ticker's hot path: an incremental
    * cursor per order, a decimal string built only when an amount moved) and returns the wire prices.
    */
-  reprice(now: number): PriceTickMessage['prices'] {
+  reprice(now: number): PriceUpdateData['prices'] {
     const t = Math.floor(now);
-    const prices: PriceTickMessage['prices'] = new Array(this.entries.size);
+    const prices: PriceUpdateData['prices'] = new Array(this.entries.size);
     let i = 0;
     for (const e of this.entries.values()) {
       const amount = e.price.at(t);
@@ -191,11 +192,11 @@ function byCreatedAt(a: StoredOrder, b: StoredOrder): number {
   return a.createdAt.getTime() - b.createdAt.getTime();
 }
 
-function carriesFillData(m: OrderCreatedMessage): boolean {
+function carriesFillData(m: OrderCreatedData): boolean {
   return m.signature !== undefined || m.lockedOutput !== undefined;
 }
 
-function fromCreated(m: OrderCreatedMessage): StoredOrder {
+function fromCreated(m: OrderCreatedData): StoredOrder {
   const createdAt = new Date(m.createdAt);
   return {
     orderHash: m.orderHash as Hex,

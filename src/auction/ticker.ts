@@ -4,7 +4,8 @@
  * (start + k·interval), so they do not drift; a tick that overruns makes the ticker skip the
  * grid points it missed instead of piling ticks up.
  */
-import type { Bus, PriceTickMessage } from '../bus/types.js';
+import type { Bus } from '../bus/types.js';
+import type { PriceUpdateData } from '../domain/wire.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayerMetrics } from '../observability/metrics.js';
 import { systemClock, type ActiveOrderBookImpl, type UnixClock } from './book.js';
@@ -84,7 +85,7 @@ export class PriceTicker {
     this.ticks++;
     // No active orders, no message: subscribers learn nothing from an empty list every second.
     if (prices.length === 0) return { at, orders: 0, pricingMs, published: false };
-    const message: PriceTickMessage = { at, prices };
+    const message: PriceUpdateData = { at, prices };
     await this.opts.bus.publish('prices', message);
     return { at, orders: prices.length, pricingMs, published: true };
   }

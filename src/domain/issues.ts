@@ -25,7 +25,7 @@ export type DomainIssueCode = (typeof DOMAIN_ISSUE_CODES)[number];
 
 export interface DomainIssue {
   /** Stable machine-readable code; the domain only emits DOMAIN_ISSUE_CODES. */
-  code: string;
+  code: DomainIssueCode;
   /** Dotted path of the offending field in the order, e.g. `auction.points[1].amount`. */
   field: string;
   /** Human-readable explanation; never contains secrets. */

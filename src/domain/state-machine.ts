@@ -86,19 +86,20 @@ export function isTerminal(status: OrderStatus): boolean {
   return TERMINAL.has(status);
 }
 
-const ESCROWED: ReadonlySet<OrderStatus> = new Set([
+/**
+ * Statuses in which at least the source escrow exists on chain and holds funds, so timelock
+ * stages (withdrawal, cancellation) matter and the coordinator must watch them.
+ */
+export const ESCROWED_STATUSES: readonly OrderStatus[] = Object.freeze([
   'src_escrowed',
   'escrowed',
   'ready_for_secret',
   'secret_revealed',
   'invalid_fill',
   'refunding',
-]);
+] as const);
+const ESCROWED: ReadonlySet<OrderStatus> = new Set(ESCROWED_STATUSES);
 
-/**
- * Statuses in which at least the source escrow exists on chain and holds funds, so timelock
- * stages (withdrawal, cancellation) matter and the coordinator must watch them.
- */
 export function isEscrowedState(status: OrderStatus): boolean {
   return ESCROWED.has(status);
 }

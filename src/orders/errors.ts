@@ -1,27 +1,7 @@
 /**
- * The one error type of the relayer's use-cases and API. `code` is a stable, machine-readable
- * string (part of the public API: never rename one, only add); `httpStatus` is how the HTTP
- * layer answers it; `message` is for humans and never contains secrets.
- */
-export class RelayerError extends Error {
-  constructor(
-    readonly code: string,
-    readonly httpStatus: number,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'RelayerError';
-  }
-}
-
-export function isRelayerError(err: unknown): err is RelayerError {
-  return err instanceof RelayerError;
-}
-
-/**
- * Every code the order use-cases and the HTTP layer emit, with its status, for the OpenAPI
- * document and the README table. The domain's validation codes (DOMAIN_ISSUE_CODES) are 400s.
+ * Every code the use-cases, the HTTP layer and the WebSocket upgrade emit, with its HTTP status:
+ * the one table of statuses (RelayerError, the transport's own refusals, the OpenAPI document and
+ * the README table all read it). The domain's validation codes (DOMAIN_ISSUE_CODES) are 400s.
  */
 export const ERROR_CODES = {
   VALIDATION_ERROR: { status: 400, meaning: 'the request does not match the schema (details name the path)' },
@@ -79,9 +59,38 @@ export const ERROR_CODES = {
   URL_TOO_LONG: { status: 414, meaning: 'a path segment is longer than 100 characters' },
   HEADERS_TOO_LARGE: { status: 431, meaning: 'the request line and headers exceed 16 KiB (connection closed)' },
   BAD_HANDSHAKE: { status: 400, meaning: 'a WebSocket upgrade without a valid RFC 6455 handshake (key, version 13, upgrade header)' },
+  UPGRADE_REQUIRED: { status: 426, meaning: 'a plain HTTP request on the WebSocket-only port (WS_PORT)' },
   TOO_MANY_CONNECTIONS: { status: 503, meaning: 'the WebSocket gateway is at its connection limit; retry later' },
   SHUTTING_DOWN: { status: 503, meaning: 'this instance is closing; retry (on another instance)' },
   INTERNAL_ERROR: { status: 500, meaning: 'an unexpected error (logged with the request id)' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The HTTP status of a code, from ERROR_CODES. */
+export function httpStatusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}
+
+/**
+ * The one error type of the relayer's use-cases and API. `code` is a stable, machine-readable
+ * string (part of the public API: never rename one, only add); `httpStatus` is how the HTTP
+ * layer answers it, looked up in ERROR_CODES; `message` is for humans and never contains secrets.
+ */
+export class RelayerError extends Error {
+  readonly httpStatus: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'RelayerError';
+    this.httpStatus = httpStatusOf(code);
+  }
+}
+
+export function isRelayerError(err: unknown): err is RelayerError {
+  return err instanceof RelayerError;
+}

@@ -1,5 +1,5 @@
 /**
- * What the order use-cases (and later the settlement coordinator) need from the store.
+ * What the order use-cases and the settlement coordinator (through orders/transition.ts) need from the store.
  * `store/` implements it on Postgres and PGlite with the same SQL.
  */
 import type { ChainEventUpdate } from '../chains/events.js';
@@ -109,7 +109,7 @@ export interface OrderRepository {
  * On-chain check that the maker can actually pay (EVM: balance and allowance to the factory).
  * Present only when the source chain is connected; intake skips it otherwise.
  */
-export type MakerFundsResult = { ok: true } | { ok: false; code: string; message: string };
+export type MakerFundsResult = { ok: true } | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'INSUFFICIENT_ALLOWANCE'; message: string };
 
 export interface MakerFundsCheck {
   check(order: Order): Promise<MakerFundsResult>;

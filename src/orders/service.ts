@@ -29,6 +29,7 @@ import type {
   StoredOrder,
   TimelineEvent,
 } from './ports.js';
+import { publishAfterCommit, transitionOrder, type TransitionStep } from './transition.js';
 
 export interface OrderServiceDeps {
   repo: OrderRepository;
@@ -48,7 +49,11 @@ export interface OrderServiceDeps {
    * verified, final, and far enough from cancellation (DESIGN §1). Absent only in tests of intake.
    */
   secretGate?: {
-    judge(stored: StoredOrder, chainEvents: readonly ChainEventUpdate[], now: number): { ok: true } | { ok: false; code: string; message: string };
+    judge(
+      stored: StoredOrder,
+      chainEvents: readonly ChainEventUpdate[],
+      now: number,
+    ): { ok: true } | { ok: false; code: 'ESCROWS_NOT_READY' | 'SECRET_WINDOW_CLOSED'; message: string };
   };
 }
 
@@ -96,12 +101,11 @@ export class OrderService {
     if (input.lockedOutput !== undefined) {
       throw new RelayerError(
         'UNSUPPORTED_CHAIN_PAIR',
-        400,
         'Cardano-source orders ({ order, lockedOutput }) are not accepted yet; only EVM-source orders with a signature are',
       );
     }
     if (input.signature === undefined) {
-      throw new RelayerError('VALIDATION_ERROR', 400, 'an EVM-source order needs its EIP-712 `signature`', {
+      throw new RelayerError('VALIDATION_ERROR', 'an EVM-source order needs its EIP-712 `signature`', {
         issues: [{ path: '/signature', message: 'required' }],
       });
     }
@@ -110,12 +114,12 @@ export class OrderService {
       order = orderFromWire(input.order);
     } catch {
       // The HTTP schema guarantees the wire form; other callers get a 400, not a crash.
-      throw new RelayerError('VALIDATION_ERROR', 400, 'order is not in wire form (amounts, nonce and salt as decimal-digit strings)');
+      throw new RelayerError('VALIDATION_ERROR', 'order is not in wire form (amounts, nonce and salt as decimal-digit strings)');
     }
     const issues = validateOrder(order, { now: this.deps.clock(), supportedChains });
     if (issues.length > 0) {
       const first = issues[0]!;
-      throw new RelayerError(first.code, 400, `${first.field}: ${first.message}`, { issues });
+      throw new RelayerError(first.code, `${first.field}: ${first.message}`, { issues });
     }
     const { chainId, factory } = this.evmDomainOf(order);
     let hash: Hex;
@@ -123,17 +127,16 @@ export class OrderService {
       hash = eip712OrderHash(order, chainId, factory);
     } catch (err) {
       // validateOrder admits only encodable orders; this is a guard, not a path clients take.
-      if (err instanceof DomainError) throw new RelayerError('VALIDATION_ERROR', 400, `order cannot be EIP-712 encoded: ${err.message}`);
+      if (err instanceof DomainError) throw new RelayerError('VALIDATION_ERROR', `order cannot be EIP-712 encoded: ${err.message}`);
       throw err;
     }
     const signer = recoverOrderSigner(order, input.signature, chainId, factory, hash);
     if (signer === null) {
-      throw new RelayerError('INVALID_SIGNATURE', 400, 'the signature is malformed or non-canonical and recovers no address');
+      throw new RelayerError('INVALID_SIGNATURE', 'the signature is malformed or non-canonical and recovers no address');
     }
     if (signer.toLowerCase() !== order.maker.toLowerCase()) {
       throw new RelayerError(
         'SIGNATURE_MISMATCH',
-        400,
         `the signature does not recover the maker for this order on chain ${order.srcChain} (factory ${factory}); check the key, chain id and verifying contract`,
       );
     }
@@ -144,9 +147,9 @@ export class OrderService {
       } catch (err) {
         // The chain is unreachable: a retryable refusal, never an order accepted unchecked.
         this.deps.logger.warn({ err }, 'maker funds check failed');
-        throw new RelayerError('FUNDS_CHECK_UNAVAILABLE', 503, 'could not check the maker balance and allowance on the source chain; retry later');
+        throw new RelayerError('FUNDS_CHECK_UNAVAILABLE', 'could not check the maker balance and allowance on the source chain; retry later');
       }
-      if (!funds.ok) throw new RelayerError(funds.code, 422, funds.message);
+      if (!funds.ok) throw new RelayerError(funds.code, funds.message);
     }
     // One instant for the row, its timeline entry and the `order_created` message, so every API
     // view (by hash, by maker, active, WS) reports the same createdAt.
@@ -162,7 +165,7 @@ export class OrderService {
       traceContext: carrierOf(),
     });
     if (inserted === 'duplicate') {
-      throw new RelayerError('DUPLICATE_ORDER', 409, `order ${hash} was already submitted`, { orderHash: hash });
+      throw new RelayerError('DUPLICATE_ORDER', `order ${hash} was already submitted`, { orderHash: hash });
     }
     await this.publish('orders', {
       kind: 'created',
@@ -188,12 +191,12 @@ export class OrderService {
     const { chainId, factory } = this.evmDomainOf(stored.order);
     const signer = recoverDigestSigner(cancelDigest(stored.orderHash, chainId, factory), input.signature);
     if (signer === null) {
-      throw new RelayerError('INVALID_SIGNATURE', 400, 'the signature is malformed or non-canonical and recovers no address');
+      throw new RelayerError('INVALID_SIGNATURE', 'the signature is malformed or non-canonical and recovers no address');
     }
     if (signer.toLowerCase() !== stored.order.maker.toLowerCase()) {
-      throw new RelayerError('NOT_MAKER', 403, 'only the maker may cancel an order: the Cancel signature recovers another address');
+      throw new RelayerError('NOT_MAKER', 'only the maker may cancel an order: the Cancel signature recovers another address');
     }
-    const updated = await this.move(stored, 'maker_cancelled', { type: 'cancelled', data: { by: 'maker' } });
+    const updated = await this.move(stored, { event: 'maker_cancelled', timeline: { type: 'cancelled', data: { by: 'maker' } } });
     return { orderHash: updated.orderHash, status: updated.status };
   }
 
@@ -207,17 +210,23 @@ export class OrderService {
       throw invalidStatus(stored, 'secret_revealed');
     }
     if (!isSecretFor(secret, stored.order.hashlock)) {
-      throw new RelayerError('INVALID_SECRET', 400, 'keccak256(secret) does not equal the order hashlock');
+      throw new RelayerError('INVALID_SECRET', 'keccak256(secret) does not equal the order hashlock');
     }
     const gate = this.deps.secretGate;
-    const updated = gate
-      ? await this.move(stored, 'secret_revealed', { type: 'secret_revealed' }, { secret: secret as Hex }, (current, chainEvents) => {
-          // Judged inside the transaction that records the reveal (see transitionGuarded).
-          const verdict = gate.judge(current, chainEvents, this.deps.clock());
-          return verdict.ok ? null : new RelayerError(verdict.code as ErrorCode, 409, verdict.message);
-        })
-      : await this.move(stored, 'secret_revealed', { type: 'secret_revealed' }, { secret: secret as Hex });
-    await this.publish('secrets', { orderHash: updated.orderHash, maker: updated.order.maker, secret });
+    // The move records the secret and shares it (secret_shared) once committed.
+    const updated = await this.move(stored, {
+      event: 'secret_revealed',
+      secret: secret as Hex,
+      ...(gate
+        ? {
+            guard: (current: StoredOrder, chainEvents: ChainEventUpdate[]) => {
+              // Judged inside the transaction that records the reveal (see transitionGuarded).
+              const verdict = gate.judge(current, chainEvents, this.deps.clock());
+              return verdict.ok ? null : new RelayerError(verdict.code, verdict.message);
+            },
+          }
+        : {}),
+    });
     return { orderHash: updated.orderHash, status: updated.status };
   }
 
@@ -236,7 +245,7 @@ export class OrderService {
     } catch (err) {
       // The store refuses a cursor it did not issue (InvalidCursorError); that is the client's error.
       if (err instanceof Error && err.name === 'InvalidCursorError') {
-        throw new RelayerError('INVALID_CURSOR', 400, 'cursor was not produced by GET /api/orders');
+        throw new RelayerError('INVALID_CURSOR', 'cursor was not produced by GET /api/orders');
       }
       throw err;
     }
@@ -268,13 +277,13 @@ export class OrderService {
 
   async escrow(chain: string, id: string): Promise<unknown> {
     const found = this.deps.escrows ? await this.deps.escrows.get(chain, id) : null;
-    if (found === null) throw new RelayerError('ESCROW_NOT_FOUND', 404, `no escrow ${id} on chain ${chain}`);
+    if (found === null) throw new RelayerError('ESCROW_NOT_FOUND', `no escrow ${id} on chain ${chain}`);
     return found;
   }
 
   private async mustGet(orderHash: Hex): Promise<StoredOrder> {
     const stored = await this.deps.repo.get(orderHash);
-    if (stored === null) throw new RelayerError('ORDER_NOT_FOUND', 404, `no order ${orderHash}`);
+    if (stored === null) throw new RelayerError('ORDER_NOT_FOUND', `no order ${orderHash}`);
     return stored;
   }
 
@@ -283,57 +292,33 @@ export class OrderService {
     const evm = this.deps.supportedChains.evm;
     const entry = Object.prototype.hasOwnProperty.call(evm, order.srcChain) ? evm[order.srcChain] : undefined;
     if (entry === undefined) {
-      throw new RelayerError('UNSUPPORTED_CHAIN_PAIR', 400, `source chain ${order.srcChain} is not a supported EVM chain`);
+      throw new RelayerError('UNSUPPORTED_CHAIN_PAIR', `source chain ${order.srcChain} is not a supported EVM chain`);
     }
     return { chainId: Number(order.srcChain), factory: entry.factory };
   }
 
-  /**
-   * One state-machine step: checked against the domain table, then applied with a
-   * compare-and-set in the store (so a concurrent change wins cleanly), then announced.
-   */
+  /** One state-machine step (transitionOrder); a move that cannot apply is the client's 409. */
   private async move(
     stored: StoredOrder,
-    event: OrderEvent,
-    timeline: { type: string; data?: Record<string, unknown> },
-    patch?: { secret?: Hex },
-    guard?: (current: StoredOrder, chainEvents: ChainEventUpdate[]) => RelayerError | null,
+    step: TransitionStep<RelayerError>,
   ): Promise<StoredOrder> {
-    const to = nextStatus(stored.status, event);
-    if (to === null) throw invalidStatus(stored, event);
-    let updated: StoredOrder | null;
-    if (guard) {
-      const result = await this.deps.repo.transitionGuarded(stored.orderHash, allowedFrom(event), to, timeline, patch, guard);
-      if (result !== null && 'refused' in result) throw result.refused;
-      updated = result?.moved ?? null;
-    } else {
-      updated = await this.deps.repo.transition(stored.orderHash, allowedFrom(event), to, timeline, patch);
+    const result = await transitionOrder(this.deps, stored, step);
+    switch (result.outcome) {
+      case 'moved':
+        return result.order;
+      case 'refused':
+        throw result.refusal;
+      case 'illegal':
+        throw invalidStatus(stored, step.event);
+      case 'stale': {
+        const now = await this.deps.repo.get(stored.orderHash);
+        throw invalidStatus(now ?? stored, step.event);
+      }
     }
-    if (updated === null) {
-      const now = await this.deps.repo.get(stored.orderHash);
-      throw invalidStatus(now ?? stored, event);
-    }
-    await this.publish('orders', {
-      kind: 'updated',
-      data: {
-        orderHash: updated.orderHash,
-        maker: updated.order.maker,
-        status: updated.status,
-        previousStatus: stored.status,
-        reason: event,
-        at: new Date(this.deps.clock() * 1000).toISOString(),
-      },
-    });
-    return updated;
   }
 
-  /** The store already committed; a bus failure must not turn a success into an error. */
-  private async publish<T extends keyof TopicMessages>(topic: T, message: TopicMessages[T]): Promise<void> {
-    try {
-      await this.deps.bus.publish(topic, message);
-    } catch (err) {
-      this.deps.logger.error({ err, topic }, 'bus publish failed after commit; subscribers will catch up from the store');
-    }
+  private publish<T extends keyof TopicMessages>(topic: T, message: TopicMessages[T]): Promise<void> {
+    return publishAfterCommit(this.deps, topic, message);
   }
 }
 
@@ -347,7 +332,6 @@ function invalidStatus(stored: StoredOrder, event: OrderEvent): RelayerError {
   const allowed = allowedFrom(event);
   return new RelayerError(
     'INVALID_STATUS',
-    409,
     `order is ${stored.status}; it can ${ACTION_OF[event] ?? event} only when ${allowed.join(' or ')}`,
     { status: stored.status, allowed },
   );

@@ -9,29 +9,17 @@
  * transition and the cursor save) applies nothing twice.
  */
 import type { Logger } from 'pino';
-import { publicActionKey, type Bus } from '../bus/types.js';
-import type { ChainEventUpdate } from '../chains/events.js';
+import type { Bus } from '../bus/types.js';
 import type { Hex } from '../domain/order.js';
-import { allowedFrom, isTerminal, nextStatus } from '../domain/state-machine.js';
-import type { OrderStatus } from '../domain/status.js';
+import { publicActionKey } from '../domain/wire.js';
+import { isTerminal, nextStatus } from '../domain/state-machine.js';
 import type { OrderRepository, StoredOrder } from '../orders/ports.js';
 import { contextFrom, inSpan } from '../observability/tracing.js';
+import { shareSecret, transitionOrder, type TransitionDeps, type TransitionResult } from '../orders/transition.js';
 import { buildEscrowView, type EscrowView } from './escrow-view.js';
 import { publicActions } from './public-actions.js';
-import { nextStep, type SettlementPolicy } from './reconcile.js';
-
-export interface SettlementStore {
-  /** Chain-event changes after `afterSeq`, in store order. */
-  listEvents(afterSeq: bigint, limit: number): Promise<(ChainEventUpdate & { seq: bigint })[]>;
-  /** Every chain event stored for an order, each at its latest status. */
-  eventsForOrder(orderHash: Hex): Promise<ChainEventUpdate[]>;
-  loadCursor(): Promise<bigint>;
-  saveCursor(seq: bigint): Promise<void>;
-  /** Non-terminal orders that time alone can move (for the sweep), at most `limit`. */
-  ordersToSweep(now: number, limit: number): Promise<Hex[]>;
-  /** Keeps the escrows read model (GET /api/escrows) current; idempotent. */
-  projectEscrow(update: ChainEventUpdate): Promise<void>;
-}
+import type { SettlementStore } from './ports.js';
+import { nextStep, timeDrivenOrders, type SettlementPolicy } from './reconcile.js';
 
 export interface CoordinatorDeps {
   store: SettlementStore;
@@ -61,7 +49,12 @@ export class SettlementCoordinator {
   /** When each public action still due was last announced (by publicActionKey). */
   private readonly announced = new Map<string, number>();
 
-  constructor(private readonly deps: CoordinatorDeps) {}
+  /** Status changes go through the one transition function (orders/transition.ts). */
+  private readonly transitions: TransitionDeps;
+
+  constructor(private readonly deps: CoordinatorDeps) {
+    this.transitions = { repo: deps.orders, bus: deps.bus, clock: deps.clock, logger: deps.logger };
+  }
 
   async start(): Promise<void> {
     if (this.running) return;
@@ -113,15 +106,13 @@ export class SettlementCoordinator {
    */
   async sweep(): Promise<void> {
     const { store, bus, clock, policy, logger } = this.deps;
-    const hashes = await store.ordersToSweep(clock(), 1_000);
+    const hashes = await store.ordersToSweep(timeDrivenOrders(clock()), 1_000);
     const due = new Set<string>();
     for (const hash of hashes) {
       const settled = await this.settle(hash);
       if (!settled) continue;
       const { stored, view } = settled;
-      if (stored.status === 'secret_revealed' && stored.secret) {
-        await bus.publish('secrets', { orderHash: stored.orderHash, maker: stored.order.maker, secret: stored.secret });
-      }
+      if (stored.status === 'secret_revealed') await shareSecret(this.transitions, stored);
       const actions = publicActions({
         orderHash: stored.orderHash,
         order: stored.order,
@@ -163,52 +154,40 @@ export class SettlementCoordinator {
     for (let i = 0; i < MAX_STEPS_PER_ORDER && stored && !isTerminal(stored.status); i++) {
       const step = nextStep({ orderHash, order: stored.order, status: stored.status, view, now: clock(), policy });
       if (!step) break;
-      const to = nextStatus(stored.status, step.event);
-      if (!to) {
-        logger.error({ orderHash, status: stored.status, event: step.event }, 'reconcile proposed an illegal transition; refused');
-        break;
-      }
-      const previous: OrderStatus = stored.status;
+      const current: StoredOrder = stored;
+      const previous = current.status;
       // Each transition is a span in the trace of the request that submitted the order, and its
       // log lines and messages carry that request's id (the context stored with the order).
-      const updated: StoredOrder | null = await inSpan(
+      const result: TransitionResult<never> = await inSpan(
         'order transition',
-        { parent: contextFrom(stored.traceContext), attributes: { 'order.hash': orderHash, 'order.status.from': previous, 'order.status.to': to, 'order.event': step.event } },
-        async (span): Promise<StoredOrder | null> => {
-          const moved = await orders.transition(
-            orderHash,
-            allowedFrom(step.event).filter((s) => s === previous),
-            to,
-            { type: step.event, data: step.data },
-            step.secret ? { secret: step.secret } : undefined,
-          );
-          if (!moved) {
-            span.setAttribute('order.transition.applied', false);
-            return null;
-          }
-          logger.info({ orderHash, from: previous, to, event: step.event }, 'order transition');
-          await this.publishTransition(moved, previous, step.event, step.secret);
+        {
+          parent: contextFrom(current.traceContext),
+          attributes: { 'order.hash': orderHash, 'order.status.from': previous, 'order.status.to': nextStatus(previous, step.event) ?? 'none', 'order.event': step.event },
+        },
+        async (span) => {
+          // A secret seen on chain is public already: recording it shares it, so every resolver can finish.
+          const moved = await transitionOrder(this.transitions, current, {
+            event: step.event,
+            timeline: { data: step.data },
+            ...(step.secret ? { secret: step.secret } : {}),
+          });
+          if (moved.outcome === 'moved') logger.info({ orderHash, from: previous, to: moved.order.status, event: step.event }, 'order transition');
+          else span.setAttribute('order.transition.applied', false);
           return moved;
         },
       );
-      if (!updated) {
+      if (result.outcome === 'illegal') {
+        logger.error({ orderHash, status: stored.status, event: step.event }, 'reconcile proposed an illegal transition; refused');
+        break;
+      }
+      if (result.outcome !== 'moved') {
         // Someone else moved it first (the API, another pass): re-read and re-judge.
         stored = await orders.get(orderHash);
         continue;
       }
-      stored = updated;
+      stored = result.order;
     }
     return stored ? { stored, view } : null;
-  }
-
-  private async publishTransition(o: StoredOrder, previous: OrderStatus, reason: string, secret?: Hex): Promise<void> {
-    const { bus } = this.deps;
-    await bus.publish('orders', {
-      kind: 'updated',
-      data: { orderHash: o.orderHash, maker: o.order.maker, status: o.status, previousStatus: previous, reason, at: new Date().toISOString() },
-    });
-    // A secret seen on chain is public already; passing it on lets every resolver finish.
-    if (secret) await bus.publish('secrets', { orderHash: o.orderHash, maker: o.order.maker, secret });
   }
 
   private wake(): void {

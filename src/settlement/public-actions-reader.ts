@@ -3,9 +3,10 @@
  * instance can answer, leader or not. The same rules as the coordinator's announcements.
  */
 import type { OrderRepository } from '../orders/ports.js';
-import type { SettlementStore } from './coordinator.js';
+import type { SettlementStore } from './ports.js';
 import { buildEscrowView } from './escrow-view.js';
 import { publicActions, type PublicAction } from './public-actions.js';
+import { timeDrivenOrders } from './reconcile.js';
 
 /** At most this many orders with escrows are looked at per call. */
 const MAX_ORDERS = 1_000;
@@ -25,7 +26,7 @@ export class PublicActionsReader {
     const { store, orders, clock, toleranceSeconds } = this.deps;
     const now = clock();
     const actions: PublicAction[] = [];
-    for (const hash of await store.ordersToSweep(now, MAX_ORDERS)) {
+    for (const hash of await store.ordersToSweep(timeDrivenOrders(now), MAX_ORDERS)) {
       const stored = await orders.get(hash);
       if (!stored) continue;
       const view = buildEscrowView(await store.eventsForOrder(hash));

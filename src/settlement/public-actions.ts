@@ -13,18 +13,19 @@
  *
  * Pure: no I/O, time is a parameter.
  */
-import type { PublicActionMessage } from '../bus/types.js';
 import type { EscrowCreatedEvent, EscrowSide } from '../chains/events.js';
 import type { Hex, Order } from '../domain/order.js';
+import { isEscrowedState } from '../domain/state-machine.js';
 import type { OrderStatus } from '../domain/status.js';
+import type { PublicActionData } from '../domain/wire.js';
 import { packTimelocks } from '../domain/timelocks.js';
 import { isSameEscrow, type EscrowView } from './escrow-view.js';
 import { verifiedEscrows } from './reconcile.js';
 
-export type PublicActionKind = PublicActionMessage['action'];
+export type PublicActionKind = PublicActionData['action'];
 
-/** The wire shape (src/bus/types.ts), with the order hash typed. */
-export type PublicAction = PublicActionMessage & { orderHash: Hex; side: EscrowSide; secret?: Hex };
+/** The wire shape (src/domain/wire.ts), with the order hash typed. */
+export type PublicAction = PublicActionData & { orderHash: Hex; side: EscrowSide; secret?: Hex };
 
 export interface PublicActionsInput {
   orderHash: Hex;
@@ -38,12 +39,10 @@ export interface PublicActionsInput {
   toleranceSeconds: number;
 }
 
-/** Statuses in which an escrow may still be open on chain. */
-const ESCROWED: ReadonlySet<OrderStatus> = new Set(['src_escrowed', 'escrowed', 'ready_for_secret', 'secret_revealed', 'invalid_fill', 'refunding']);
-
 export function publicActions(input: PublicActionsInput): PublicAction[] {
   const { status, view, now, secret, orderHash, order } = input;
-  if (!ESCROWED.has(status)) return [];
+  // Only while an escrow may still be open on chain.
+  if (!isEscrowedState(status)) return [];
   // Every public action hangs off a verified source escrow: it fixes the deadlines and which
   // destination escrow is the real one.
   const { src, dst } = verifiedEscrows(view, orderHash, order, input.toleranceSeconds);

@@ -9,9 +9,10 @@
 import type { EscrowCreatedEvent, EscrowWithdrawnEvent } from '../chains/events.js';
 import { isSecretFor } from '../domain/hashlock.js';
 import type { Hex, Order } from '../domain/order.js';
-import type { OrderEvent } from '../domain/state-machine.js';
+import { ESCROWED_STATUSES, type OrderEvent } from '../domain/state-machine.js';
 import type { OrderStatus } from '../domain/status.js';
 import { isSameEscrow, type EscrowView, type Seen } from './escrow-view.js';
+import type { SweepQuery } from './ports.js';
 import { verifyDstEscrow, verifySrcEscrow, type EscrowProblem } from './verify-escrows.js';
 
 export interface SettlementPolicy {
@@ -22,6 +23,14 @@ export interface SettlementPolicy {
    * the resolver needs time to withdraw on both chains before funds can go back.
    */
   secretMarginSeconds: number;
+}
+
+/**
+ * The orders time alone can move: every order with an escrow on chain (its timelock stages and
+ * the destination window, the finality lock) and every active order past its expiry.
+ */
+export function timeDrivenOrders(now: number): SweepQuery {
+  return { statuses: ESCROWED_STATUSES, expiredBefore: now };
 }
 
 export interface ReconcileInput {

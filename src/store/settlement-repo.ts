@@ -1,12 +1,13 @@
 /**
  * What the settlement coordinator reads and keeps in the store: the chain events of one order,
- * its own progress through the chain-event change sequence, and the orders time can move.
+ * its own progress through the chain-event change sequence, and the orders a sweep asks for
+ * (settlement decides which: SweepQuery).
  * Its cursor is a row of chain_cursors under a name no chain can have.
  */
 import type { Kysely } from 'kysely';
 import type { ChainEventUpdate } from '../chains/events.js';
 import type { Hex } from '../domain/order.js';
-import type { SettlementStore } from '../settlement/coordinator.js';
+import type { SettlementStore, SweepQuery } from '../settlement/ports.js';
 import { chainEventsOfOrder, type ChainStateRepository } from './chain-state-repo.js';
 import type { EscrowRepository } from './escrows-repo.js';
 import { numeric, toBigInt } from './convert.js';
@@ -14,9 +15,6 @@ import type { DB } from './schema.js';
 import { assertFence, type Fence } from './fence.js';
 
 const CURSOR_NAME = 'settlement:coordinator';
-
-/** Statuses in which the passage of time alone can produce a transition. */
-const TIME_DRIVEN: readonly string[] = ['src_escrowed', 'escrowed', 'ready_for_secret', 'secret_revealed', 'invalid_fill', 'refunding'];
 
 export class SettlementRepository implements SettlementStore {
   constructor(
@@ -55,14 +53,14 @@ export class SettlementRepository implements SettlementStore {
     });
   }
 
-  async ordersToSweep(now: number, limit: number): Promise<Hex[]> {
+  async ordersToSweep(query: SweepQuery, limit: number): Promise<Hex[]> {
     const rows = await this.db
       .selectFrom('orders')
       .select('order_hash')
       .where((eb) =>
         eb.or([
-          eb('status', 'in', TIME_DRIVEN),
-          eb.and([eb('status', '=', 'active'), eb('expiry', '<', numeric(now))]),
+          ...(query.statuses.length > 0 ? [eb('status', 'in', query.statuses)] : []),
+          eb.and([eb('status', '=', 'active'), eb('expiry', '<', numeric(query.expiredBefore))]),
         ]),
       )
       .orderBy('seq')

@@ -5,16 +5,16 @@
  * event and a live one are the same bytes.
  */
 import { sql, type Kysely } from 'kysely';
-import type { OrderCreatedMessage, OrderUpdatedMessage, SecretSharedMessage } from '../bus/types.js';
+import type { OrderCreatedData, OrderUpdatedData, SecretSharedData } from '../domain/wire.js';
 import type { ChainEvent, ChainEventStatus, ChainEventUpdate } from '../chains/events.js';
 import type { WireOrder } from '../domain/order.js';
 import { fromTagged, toBigInt } from './convert.js';
 import type { DB } from './schema.js';
 
 export type StreamEvent =
-  | { id: bigint; topic: 'orders'; message: { kind: 'created'; data: OrderCreatedMessage } | { kind: 'updated'; data: OrderUpdatedMessage } }
+  | { id: bigint; topic: 'orders'; message: { kind: 'created'; data: OrderCreatedData } | { kind: 'updated'; data: OrderUpdatedData } }
   | { id: bigint; topic: 'chain'; message: ChainEventUpdate }
-  | { id: bigint; topic: 'secrets'; message: SecretSharedMessage };
+  | { id: bigint; topic: 'secrets'; message: SecretSharedData };
 
 /** What the WebSocket gateway needs of the stream (tests may give their own). */
 export interface EventStreamSource {

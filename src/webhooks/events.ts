@@ -55,7 +55,7 @@ export function planOrderEvents(events: OrderEventRow[], hooks: WebhookSubscript
   return out;
 }
 
-/** A public action (src/bus PublicActionMessage): one delivery per webhook per escrow and action. */
+/** A public action (src/domain/wire.ts PublicActionData): one delivery per webhook per escrow and action. */
 export function planPublicAction(
   action: { chain: string; escrow: string; action: string } & Record<string, unknown>,
   hooks: WebhookSubscription[],

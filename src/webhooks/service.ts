@@ -28,11 +28,11 @@ export class WebhookService {
       url = parseWebhookUrl(input.url, this.settings.allowPrivateTargets);
       await resolveTarget(url, this.settings.allowPrivateTargets);
     } catch (err) {
-      if (err instanceof WebhookUrlError) throw new RelayerError(err.code, 400, `url: ${err.message}`);
+      if (err instanceof WebhookUrlError) throw new RelayerError(err.code, `url: ${err.message}`);
       throw err;
     }
     if ((await this.repo.countOf(owner)) >= MAX_WEBHOOKS_PER_KEY) {
-      throw new RelayerError('WEBHOOK_LIMIT_REACHED', 409, `at most ${MAX_WEBHOOKS_PER_KEY} webhooks per API key`);
+      throw new RelayerError('WEBHOOK_LIMIT_REACHED', `at most ${MAX_WEBHOOKS_PER_KEY} webhooks per API key`);
     }
     const secret = newSigningSecret();
     const stored = await this.repo.create({
@@ -61,4 +61,4 @@ export class WebhookService {
   }
 }
 
-const notFound = () => new RelayerError('WEBHOOK_NOT_FOUND', 404, 'no webhook with this id for this API key');
+const notFound = () => new RelayerError('WEBHOOK_NOT_FOUND', 'no webhook with this id for this API key');

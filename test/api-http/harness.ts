@@ -112,7 +112,7 @@ export async function startHarness(
     // The real gate, as main.ts wires it: a reveal is judged from the stored chain events, in the reveal's transaction.
     secretGate: new SecretGate(config.settlement),
   });
-  const app = await buildHttpApp({ config, orders, health, metrics, logger, ...(opts.publicActions ? { publicActions: opts.publicActions } : {}) });
+  const app = await buildHttpApp({ config, evm: config.evm, orders, health, metrics, logger, ...(opts.publicActions ? { publicActions: opts.publicActions } : {}) });
   await app.ready();
   const counts = async () => {
     const r = await sql<{ orders: string; events: string }>`

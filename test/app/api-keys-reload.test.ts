@@ -112,7 +112,7 @@ describe('reload as a real process', () => {
     const dir = await mkdtemp(join(tmpdir(), 'relayer-sighup-'));
     const file = join(dir, 'api-keys');
     await writeFile(file, `${KEY_A}\n`);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry.ts'], {
       env: { ...process.env, HTTP_PORT: '0', WS_PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), DEVNET: 'off', LOG_LEVEL: 'info', API_KEYS_FILE: file },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

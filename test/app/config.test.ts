@@ -67,7 +67,7 @@ describe('config', () => {
   });
 
   it('the process exits non-zero with a message naming the variable', { timeout: 240_000 }, () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/entry.ts'], {
       env: { ...process.env, HTTP_PORT: 'eighty' },
       encoding: 'utf8',
       timeout: 180_000,

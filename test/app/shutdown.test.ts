@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 describe('process lifecycle', () => {
   it('serves, then exits 0 on SIGTERM', { timeout: 240_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'relayer-proc-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry.ts'], {
       env: { ...process.env, HTTP_PORT: '0', WS_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEVNET: 'off', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

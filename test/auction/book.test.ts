@@ -4,7 +4,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../src/bus/in-process.js';
-import type { PriceTickMessage, TopicMessages } from '../../src/bus/types.js';
+import type { TopicMessages } from '../../src/bus/types.js';
+import type { PriceUpdateData } from '../../src/domain/wire.js';
 import { ActiveOrderBookImpl } from '../../src/auction/book.js';
 import { PriceTicker } from '../../src/auction/ticker.js';
 import { auctionAmount } from '../../src/domain/auction.js';
@@ -164,7 +165,7 @@ describe('ActiveOrderBookImpl + PriceTicker (Postgres store, in-process bus)', (
     await newBook().start();
     const metrics = createMetrics({ defaultMetrics: false });
     const ticker = new PriceTicker({ book, bus, logger, metrics, clock: () => clock });
-    const ticks: PriceTickMessage[] = [];
+    const ticks: PriceUpdateData[] = [];
     bus.subscribe('prices', (m) => ticks.push(m));
 
     for (const t of [NOW, NOW + 61, NOW + 100.7, NOW + 500]) {

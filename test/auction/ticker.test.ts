@@ -1,7 +1,8 @@
 /** The ticker's schedule: it ticks on its own, never overlaps, skips what it missed, stops cleanly. */
 import { describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../src/bus/in-process.js';
-import type { Bus, PriceTickMessage } from '../../src/bus/types.js';
+import type { Bus } from '../../src/bus/types.js';
+import type { PriceUpdateData } from '../../src/domain/wire.js';
 import { PriceTicker } from '../../src/auction/ticker.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -15,7 +16,7 @@ describe('PriceTicker schedule', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     let second = 0;
     const ticker = new PriceTicker({ book: oneOrder, bus, logger, metrics, intervalMs: 20, clock: () => ++second });
-    const seen: PriceTickMessage[] = [];
+    const seen: PriceUpdateData[] = [];
     const three = new Promise<void>((resolve) =>
       bus.subscribe('prices', (m) => {
         seen.push(m);

@@ -45,7 +45,7 @@ async function freePort(): Promise<number> {
 }
 
 function spawnRelayer(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry.ts'], {
     env: {
       ...process.env,
       DATABASE_URL: pgdb.url,

@@ -1,7 +1,7 @@
 /**
  * The operator's path on real processes: `npm run devnet` runs the chains on their own; the
  * deploy tool deploys to them through their public endpoints only (as to Sepolia/preprod) and
- * refuses a node of another network; the compiled production entry (`dist/src/main.js`, plain
+ * refuses a node of another network; the compiled production entry (`dist/src/entry.js`, plain
  * node, no tsx) follows the deployed contracts, is ready, and exits 0 on SIGTERM; a relayer whose
  * NETWORK does not match what the endpoints report refuses to start, naming the variable.
  */
@@ -103,7 +103,7 @@ describe('relayers against the standalone devnets', () => {
   afterAll(() => pg?.drop());
 
   it('refuses to start when NETWORK does not match what the endpoints report', async () => {
-    const p = run([path.join(dist, 'src/main.js')], {
+    const p = run([path.join(dist, 'src/entry.js')], {
       ...devnet.info.relayerEnv,
       NETWORK: 'sepolia-preprod',
       HTTP_PORT: '0',
@@ -116,7 +116,7 @@ describe('relayers against the standalone devnets', () => {
   });
 
   it('the compiled production entry runs on plain node, is ready, and exits 0 on SIGTERM', { timeout: 300_000 }, async () => {
-    const p = run([path.join(dist, 'src/main.js')], {
+    const p = run([path.join(dist, 'src/entry.js')], {
       ...devnet.info.relayerEnv,
       HTTP_PORT: '0',
       WS_PORT: '0',

@@ -6,7 +6,7 @@ import type { Hex } from '../../src/domain/order.js';
 import type { OrderStatus } from '../../src/domain/status.js';
 import { packTimelocks } from '../../src/domain/timelocks.js';
 import { buildEscrowView } from '../../src/settlement/escrow-view.js';
-import { publicActionKey } from '../../src/bus/types.js';
+import { publicActionKey } from '../../src/domain/wire.js';
 import { publicActions } from '../../src/settlement/public-actions.js';
 import { cancelledEvent, DEPLOYED, dstEscrowEvent, srcEscrowEvent, testOrder, withdrawnEvent } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 /**
- * A relayer as its own process (`node --import tsx src/main.ts`), on ports chosen up front so it
+ * A relayer as its own process (`node --import tsx src/entry.ts`), on ports chosen up front so it
  * can be killed (SIGKILL) and started again on the same ones.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,7 +33,7 @@ export async function relayerProcess(name: string, env: Record<string, string>):
     pid: () => child?.pid,
     running: () => child !== null && child.exitCode === null && child.signalCode === null,
     start() {
-      child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts'], {
+      child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/entry.ts'], {
         env: { ...process.env, HOST: '127.0.0.1', HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), DEVNET: 'off', LOG_LEVEL: 'warn', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -167,7 +167,7 @@ describe('a relayer killed mid-delivery', () => {
     const pg = await withPostgres({ migrate: false });
     // The first attempt hangs (the relayer dies while waiting); later ones answer.
     const receiver = await startReceiver((n, res) => (n === 1 ? undefined : res.writeHead(200).end()));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/entry.ts'], {
       env: { ...process.env, ...env(pg, { WEBHOOK_TIMEOUT_MS: '5000', WEBHOOK_MAX_ATTEMPTS: '5' }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

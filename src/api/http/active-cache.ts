@@ -79,7 +79,7 @@ export class ActivePageCache {
   /** Index after the cursor's order; if that order left the book, after its creation time. */
   private startAfter(snap: ActiveOrderSnapshot, cursor: string): number {
     const m = /^(\d{1,16})_(0x[0-9a-fA-F]{64})$/.exec(cursor);
-    if (m === null) throw new RelayerError('INVALID_CURSOR', 400, 'cursor was not produced by GET /api/orders/active');
+    if (m === null) throw new RelayerError('INVALID_CURSOR', 'cursor was not produced by GET /api/orders/active');
     if (this.positions === null) {
       this.positions = new Map<string, number>(snap.items.map((p, i) => [p.stored.orderHash, i]));
     }

@@ -24,7 +24,7 @@ export function requireApiKey(request: FastifyRequest, keys: ApiKeys, message: s
   const key = apiKeyOf(request);
   if (key === undefined || !keys.matches(key)) {
     logSecurityEvent(request, 'api_key_rejected', { reason: key === undefined ? 'missing' : 'unknown' });
-    throw new RelayerError('UNAUTHORIZED', 401, message);
+    throw new RelayerError('UNAUTHORIZED', message);
   }
   return key;
 }

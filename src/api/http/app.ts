@@ -15,6 +15,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
+import type { EvmChainSettings } from '../../chains/settings.js';
 import type { Config } from '../../config.js';
 import type { HealthRegistry } from '../../observability/health.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
@@ -26,7 +27,7 @@ import { clientErrorHandler } from './client-errors.js';
 import { assignedRequestId, serverFactory, type TlsMaterial } from './server-factory.js';
 import { logSecurityEvent } from './security-events.js';
 import { clipInput } from './echo.js';
-import { codeForStatus, errorBody, sendError, toErrorResponse } from './errors.js';
+import { codeForStatus, errorBody, replyOf, sendError, toErrorResponse } from './errors.js';
 import { ErrorSchema } from './schemas.js';
 import { typeboxValidatorCompiler } from './validation.js';
 import { registerOrderRoutes } from './routes/orders.js';
@@ -40,7 +41,9 @@ import { registerWebhookRoutes } from './routes/webhooks.js';
 import type { WebhookService } from '../../webhooks/service.js';
 
 export interface HttpAppDeps {
-  config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'evm'> & Partial<Pick<Config, 'apiKeys' | 'trustProxy'>>;
+  config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes'> & Partial<Pick<Config, 'apiKeys' | 'trustProxy'>>;
+  /** The EVM chain followed (resolved settings, src/chains/settings.ts): the EIP-712 domain makers sign under. */
+  evm: Pick<EvmChainSettings, 'chainId' | 'factory'>;
   /**
    * Shared rate-limit counters (ioredis), so the limits hold across instances; `prefix` keeps
    * deployments sharing one Redis apart. Without it each instance counts on its own.
@@ -135,9 +138,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     reply.header('x-request-id', request.id);
     const route = request.routeOptions.url;
     if (route !== undefined) trace.getActiveSpan()?.updateName(`${request.method} ${route}`).setAttribute('http.route', route);
-    if (closing) throw new RelayerError('SHUTTING_DOWN', 503, 'the relayer is shutting down; retry on another instance');
+    if (closing) throw new RelayerError('SHUTTING_DOWN', 'the relayer is shutting down; retry on another instance');
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw new RelayerError('BAD_REQUEST', 400, 'an HTTP/1.1 request needs a Host header');
+      throw new RelayerError('BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
     }
   });
   // The net under every plugin that answers on its own (CORS preflight, static files): an error
@@ -209,7 +212,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
         }
       : {}),
     errorResponseBuilder: (_request, context) =>
-      new RelayerError('RATE_LIMITED', 429, `rate limit of ${context.max} requests per ${context.after} exceeded; retry after the Retry-After seconds`),
+      new RelayerError('RATE_LIMITED', `rate limit of ${context.max} requests per ${context.after} exceeded; retry after the Retry-After seconds`),
   });
   await app.register(swagger, {
     openapi: {
@@ -245,9 +248,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     const allow = allowedMethods(path);
     if (allow.length > 0) {
       reply.header('allow', allow.join(', '));
-      return sendError(reply, 405, errorBody('METHOD_NOT_ALLOWED', `${request.method} is not served on this path; allowed: ${allow.join(', ')}`));
+      const { status, body } = replyOf('METHOD_NOT_ALLOWED', `${request.method} is not served on this path; allowed: ${allow.join(', ')}`);
+      return sendError(reply, status, body);
     }
-    return sendError(reply, 404, errorBody('NOT_FOUND', `no route ${request.method} ${clipInput(path)}`));
+    const { status, body } = replyOf('NOT_FOUND', `no route ${request.method} ${clipInput(path)}`);
+    return sendError(reply, status, body);
   });
 
   health.register(
@@ -259,7 +264,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     { required: false },
   );
 
-  registerOrderRoutes(app, { orders, config });
+  registerOrderRoutes(app, { orders, evm: deps.evm });
   registerEscrowRoutes(app, { orders });
   registerOpsRoutes(app, { health, metrics, orders });
   registerDashboardRoutes(app);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { ErrorCode } from '../../orders/errors.js';
 import { answerAndClose, rawErrorResponse, saneRequestId } from '../raw-response.js';
 
 /** The x-request-id line, if the part of the request node handed over contains a sane one. */
@@ -16,16 +17,16 @@ function requestIdIn(rawPacket: unknown): string {
   return saneRequestId(m?.[1]);
 }
 
-const PARSER_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+/** Node's parser error codes → ours (the status comes with the code, from ERROR_CODES). */
+const PARSER_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   HPE_HEADER_OVERFLOW: {
-    status: 431,
     code: 'HEADERS_TOO_LARGE',
     message: 'the request line and headers exceed 16 KiB; send fewer or shorter headers, or a shorter URL',
   },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', message: 'the request was not received in time' },
-  ERR_HTTP_REQUEST_HEADERS_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', message: 'the request headers were not received in time' },
+  ERR_HTTP_REQUEST_TIMEOUT: { code: 'REQUEST_TIMEOUT', message: 'the request was not received in time' },
+  ERR_HTTP_REQUEST_HEADERS_TIMEOUT: { code: 'REQUEST_TIMEOUT', message: 'the request headers were not received in time' },
 };
-const NOT_HTTP = { status: 400, code: 'BAD_REQUEST', message: 'the request is not valid HTTP/1.1' };
+const NOT_HTTP = { code: 'BAD_REQUEST', message: 'the request is not valid HTTP/1.1' } as const;
 
 export function clientErrorHandler(logger: Logger) {
   return (err: Error & { code?: string; rawPacket?: unknown }, socket: Duplex): void => {
@@ -34,7 +35,7 @@ export function clientErrorHandler(logger: Logger) {
     // Only if no response has started on this connection (as node's own handler does).
     const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (inFlight?.headersSent) return void socket.destroy();
-    const { status, code, message } = PARSER_ERRORS[err.code ?? ''] ?? NOT_HTTP;
-    answerAndClose(socket, rawErrorResponse(status, code, message, requestIdIn(err.rawPacket)));
+    const { code, message } = PARSER_ERRORS[err.code ?? ''] ?? NOT_HTTP;
+    answerAndClose(socket, rawErrorResponse(code, message, requestIdIn(err.rawPacket)));
   };
 }

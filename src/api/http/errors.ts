@@ -5,7 +5,7 @@
  * and no message or issue repeats more than ECHO_LIMIT characters of the client's input.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { RelayerError } from '../../orders/errors.js';
+import { httpStatusOf, RelayerError, type ErrorCode } from '../../orders/errors.js';
 import { boundMessage, clipInput } from './echo.js';
 import { primaryFailure, type ValidationFailure } from './validation.js';
 
@@ -20,37 +20,41 @@ export function errorBody(code: string, message: string, details?: unknown): Err
 /** Issues listed per response: a 10,000-field body gets the first ones and a count. */
 const MAX_ISSUES = 20;
 
-/** Fastify's own error codes → ours, with a fixed message (theirs may quote the input). */
-const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' },
-  FST_ERR_CTP_INVALID_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'BODY_TOO_LARGE', message: 'the body is larger than this API accepts' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'the body is empty but the content type is application/json' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'MALFORMED_JSON', message: 'the body is not valid JSON' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'BAD_REQUEST', message: 'content-length does not match the body' },
-  FST_ERR_BAD_URL: { status: 400, code: 'MALFORMED_URL', message: 'the path is not valid percent-encoding' },
-  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'URL_TOO_LONG', message: 'a path segment is longer than any identifier of this API' },
-  FST_ERR_ASYNC_CONSTRAINT: { status: 500, code: 'INTERNAL_ERROR', message: 'internal error' },
+/** Fastify's own error codes → ours, with a fixed message (theirs may quote the input); the status comes with the code. */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'the body is larger than this API accepts' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_JSON', message: 'the body is empty but the content type is application/json' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON', message: 'the body is not valid JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'BAD_REQUEST', message: 'content-length does not match the body' },
+  FST_ERR_BAD_URL: { code: 'MALFORMED_URL', message: 'the path is not valid percent-encoding' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'URL_TOO_LONG', message: 'a path segment is longer than any identifier of this API' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'INTERNAL_ERROR', message: 'internal error' },
 };
 
-/** Status → code for a 4xx that names nothing more specific. */
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  408: 'REQUEST_TIMEOUT',
-  413: 'BODY_TOO_LARGE',
-  414: 'URL_TOO_LONG',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'RATE_LIMITED',
-  431: 'HEADERS_TOO_LARGE',
-  503: 'SHUTTING_DOWN',
-};
+/**
+ * The code a 4xx/503 that names nothing more specific gets (a plugin's, or a bare status): the
+ * generic code of each status. The statuses themselves are ERROR_CODES'.
+ */
+const GENERIC_CODES: readonly ErrorCode[] = [
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'REQUEST_TIMEOUT',
+  'BODY_TOO_LARGE',
+  'URL_TOO_LONG',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'HEADERS_TOO_LARGE',
+  'SHUTTING_DOWN',
+];
+const CODE_BY_STATUS = new Map<number, ErrorCode>(GENERIC_CODES.map((code) => [httpStatusOf(code), code]));
 
-export function codeForStatus(status: number): string {
-  return CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
+export function codeForStatus(status: number): ErrorCode {
+  return CODE_BY_STATUS.get(status) ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
 }
 
 /** Maps any thrown error to a status and an error body. */
@@ -69,19 +73,24 @@ export function toErrorResponse(err: unknown, request: FastifyRequest): { status
     const details = failures.length > MAX_ISSUES ? { issues, omitted: failures.length - MAX_ISSUES } : { issues };
     const code = first?.code ?? 'VALIDATION_ERROR';
     const message = first ? `${where} ${first.path ?? ''}: ${first.message}` : `invalid ${where}`;
-    return { status: 400, body: errorBody(code, message, details) };
+    return { status: httpStatusOf('VALIDATION_ERROR'), body: errorBody(code, message, details) };
   }
   const known = typeof e?.code === 'string' ? FASTIFY_CODES[e.code] : undefined;
-  const status = known?.status ?? (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode <= 599 ? e.statusCode : 500);
+  const status = known ? httpStatusOf(known.code) : (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode <= 599 ? e.statusCode : 500);
   if (status >= 500) {
     request.log.error({ err }, 'unhandled error');
-    return { status: 500, body: errorBody('INTERNAL_ERROR', `internal error (request id ${request.id})`) };
+    return replyOf('INTERNAL_ERROR', `internal error (request id ${request.id})`);
   }
   if (known) return { status, body: errorBody(known.code, known.message) };
   // The JSON parser's SyntaxError quotes the body; say what is wrong, not what was sent.
-  if (e instanceof SyntaxError) return { status: 400, body: errorBody('MALFORMED_JSON', 'the body is not valid JSON') };
+  if (e instanceof SyntaxError) return replyOf('MALFORMED_JSON', 'the body is not valid JSON');
   // Any other 4xx (a plugin's): the stable code of its status, its message bounded.
   return { status, body: errorBody(codeForStatus(status), boundMessage(typeof e?.message === 'string' ? e.message : 'bad request')) };
+}
+
+/** A status and error body for `code`: the status is the code's (ERROR_CODES). */
+export function replyOf(code: ErrorCode, message: string, details?: unknown): { status: number; body: ErrorBody } {
+  return { status: httpStatusOf(code), body: errorBody(code, message, details) };
 }
 
 /**

@@ -108,15 +108,15 @@ export class WsGateway {
         const release = await quota.acquire(clientAddress(req));
         if (release !== null) return { release };
         metrics.wsDisconnects.inc({ reason: 'max_connections_per_ip' });
-        return { status: 429, code: 'TOO_MANY_CONNECTIONS', message: `at most ${perIp} WebSocket connections per client address; close one first` };
+        return { code: 'RATE_LIMITED', message: `at most ${perIp} WebSocket connections per client address; close one first` };
       },
       maxMessageBytes: config.ws.maxMessageBytes,
       admit: () => {
         if (this.started === null || this.stopped !== null) {
-          return { status: 503, code: 'SHUTTING_DOWN', message: 'the WebSocket gateway is not running' };
+          return { code: 'SHUTTING_DOWN', message: 'the WebSocket gateway is not running' };
         }
         if (!this.connections.hasRoom()) {
-          return { status: 503, code: 'TOO_MANY_CONNECTIONS', message: 'the WebSocket gateway is at its connection limit; retry later' };
+          return { code: 'TOO_MANY_CONNECTIONS', message: 'the WebSocket gateway is at its connection limit; retry later' };
         }
         return null;
       },

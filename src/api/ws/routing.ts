@@ -2,7 +2,8 @@
  * Bus topics → channel messages. Each event is delivered once to every connection on any of its
  * channels, and serialized once (only if someone listens); `seq` is spliced in per socket.
  */
-import type { Bus, PriceTickMessage, TopicMessages, Unsubscribe } from '../../bus/types.js';
+import type { Bus, TopicMessages, Unsubscribe } from '../../bus/types.js';
+import type { PriceUpdateData } from '../../domain/wire.js';
 import type { StreamEvent } from '../../store/stream-repo.js';
 import type { ChainEventUpdate } from '../../chains/events.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
@@ -112,7 +113,7 @@ export class Routing {
    * `prices` subscribers get the whole tick in one message. A connection on `order:<h>` (and not
    * on `prices`) gets a price_update with just that order's price, one per subscribed order per tick.
    */
-  private onPrices(m: PriceTickMessage): void {
+  private onPrices(m: PriceUpdateData): void {
     const fullMark = this.fanout(['prices'], () => {
       const f = frame('price_update', m);
       this.opts.limits.tickBytes = f.tail.length;

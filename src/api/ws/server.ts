@@ -8,6 +8,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { httpStatusOf, type ErrorCode } from '../../orders/errors.js';
 import { answerAndClose, rawErrorResponse, requestIdOf } from '../raw-response.js';
 
 export interface WsServerOptions {
@@ -25,9 +26,9 @@ export interface WsServerOptions {
   onConnection(ws: WebSocket, socket: Duplex): void;
 }
 
+/** Why an upgrade is refused; the HTTP status is the code's (ERROR_CODES). */
 export interface Refusal {
-  status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 
@@ -48,15 +49,15 @@ export class WsServer {
     // A malformed handshake (no Sec-WebSocket-Key, wrong version, not GET) is answered in the
     // API's JSON error model instead of ws's plain-text abort.
     this.wss.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
-      if (err.message === 'Invalid HTTP method') return refuse(socket, req, 405, 'METHOD_NOT_ALLOWED', 'a WebSocket handshake is a GET');
-      refuse(socket, req, 400, 'BAD_HANDSHAKE', 'not a valid WebSocket handshake (RFC 6455 §4.2.1)');
+      if (err.message === 'Invalid HTTP method') return refuse(socket, req, 'METHOD_NOT_ALLOWED', 'a WebSocket handshake is a GET');
+      refuse(socket, req, 'BAD_HANDSHAKE', 'not a valid WebSocket handshake (RFC 6455 §4.2.1)');
     });
   }
 
   /** Listens on its own port (TLS when configured); plain HTTP requests there get 426. */
   async listen(port: number, host: string): Promise<void> {
     const onRequest: RequestListener = (_req, res) => {
-      res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
+      res.writeHead(httpStatusOf('UPGRADE_REQUIRED'), { 'content-type': 'application/json', upgrade: 'websocket' });
       res.end(JSON.stringify({ error: { code: 'UPGRADE_REQUIRED', message: 'this port speaks WebSocket only' } }));
     };
     const { tls } = this.opts;
@@ -80,7 +81,7 @@ export class WsServer {
         this.upgrade(req, socket, head);
       } else if (server.listeners('upgrade').length === 1) {
         // Nobody else handles upgrades on this server: answer instead of leaving it hanging.
-        refuse(socket, req, 404, 'NOT_FOUND', 'no WebSocket endpoint on this path; use /ws');
+        refuse(socket, req, 'NOT_FOUND', 'no WebSocket endpoint on this path; use /ws');
       }
     };
     server.on('upgrade', listener);
@@ -115,17 +116,17 @@ export class WsServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refusal = this.opts.admit();
-    if (refusal !== null) return refuse(socket, req, refusal.status, refusal.code, refusal.message);
+    if (refusal !== null) return refuse(socket, req, refusal.code, refusal.message);
     const claim = this.opts.claim;
     if (claim === undefined) return this.handshake(req, socket, head);
     claim(req).then(
       (slot) => {
-        if ('status' in slot) return refuse(socket, req, slot.status, slot.code, slot.message);
+        if ('code' in slot) return refuse(socket, req, slot.code, slot.message);
         if (socket.destroyed) return slot.release();
         socket.once('close', slot.release);
         this.handshake(req, socket, head);
       },
-      () => refuse(socket, req, 503, 'SERVICE_UNAVAILABLE', 'the connection limit cannot be checked right now; retry'),
+      () => refuse(socket, req, 'NOT_READY', 'the connection limit cannot be checked right now; retry'),
     );
   }
 
@@ -141,6 +142,6 @@ function pathOf(req: IncomingMessage): string {
 }
 
 /** Answers an upgrade we will not accept in the API's JSON error model (with a request id), then closes the socket. */
-function refuse(socket: Duplex, req: IncomingMessage, status: number, code: string, message: string): void {
-  answerAndClose(socket, rawErrorResponse(status, code, message, requestIdOf(req)));
+function refuse(socket: Duplex, req: IncomingMessage, code: ErrorCode, message: string): void {
+  answerAndClose(socket, rawErrorResponse(code, message, requestIdOf(req)));
 }

@@ -5,6 +5,8 @@
  * deposited in the factory (`nativeBalance(maker)`), since a signature cannot pull ETH.
  */
 import { getAddress, isAddress, zeroAddress, type Address, type PublicClient } from 'viem';
+import type { Order } from '../../domain/order.js';
+import type { MakerFundsCheck } from '../../orders/ports.js';
 import { erc20ReadAbi, factoryNativeBalanceAbi } from './abi.js';
 
 export interface MakerFundsQuery {
@@ -52,4 +54,24 @@ export async function checkMakerFunds(client: ContractReader, q: MakerFundsQuery
   if (balance < q.amount) return { ok: false, code: 'INSUFFICIENT_BALANCE', have: balance, need: q.amount };
   if (allowance < q.amount) return { ok: false, code: 'INSUFFICIENT_ALLOWANCE', have: allowance, need: q.amount };
   return { ok: true };
+}
+
+/**
+ * The intake port (orders' MakerFundsCheck) on this check: the order's maker, token and amount
+ * against the factory that will pull them, with a message a maker can act on.
+ */
+export function makerFundsCheck(client: ContractReader, factory: string): MakerFundsCheck {
+  return {
+    async check(order: Order) {
+      const result = await checkMakerFunds(client, {
+        token: order.makerAsset,
+        maker: order.maker,
+        spender: factory,
+        amount: order.makingAmount,
+      });
+      if (result.ok) return { ok: true };
+      const what = result.code === 'INSUFFICIENT_ALLOWANCE' ? 'allowance to the escrow factory' : 'balance';
+      return { ok: false, code: result.code, message: `maker ${what} is ${result.have}, the order needs ${result.need}` };
+    },
+  };
 }

@@ -4,7 +4,7 @@ import type { HealthRegistry } from '../../../observability/health.js';
 import type { RelayerMetrics } from '../../../observability/metrics.js';
 import type { OrderService } from '../../../orders/service.js';
 import type { HttpApp } from '../app.js';
-import { errorBody } from '../errors.js';
+import { replyOf } from '../errors.js';
 import { errorResponses } from '../schemas.js';
 
 const noRateLimit = { rateLimit: false } as const;
@@ -42,7 +42,8 @@ export function registerOpsRoutes(
     async (_request, reply) => {
       const { ready, report } = await health.ready();
       if (ready) return { status: 'ready', report };
-      return reply.code(503).send(errorBody('NOT_READY', `required dependencies down: ${downChecks(report).join(', ')}`, report));
+      const { status, body } = replyOf('NOT_READY', `required dependencies down: ${downChecks(report).join(', ')}`, report);
+      return reply.code(status as 503).send(body);
     },
   );
 
@@ -60,7 +61,8 @@ export function registerOpsRoutes(
       const report = await health.report();
       if (report.status !== 'down') return report;
       // Like every refusal, in the error model; the whole report rides along for operators.
-      return reply.code(503).send(errorBody('NOT_READY', `required dependencies down: ${downChecks(report).join(', ')}`, report));
+      const { status, body } = replyOf('NOT_READY', `required dependencies down: ${downChecks(report).join(', ')}`, report);
+      return reply.code(status as 503).send(body);
     },
   );
 

@@ -31,10 +31,10 @@ import { logSecurityEvent } from '../security-events.js';
 const MAX_HASHES = 100;
 const DEFAULT_LIMIT = 100;
 
-export function registerOrderRoutes(app: HttpApp, deps: { orders: OrderService; config: HttpAppDeps['config'] }): void {
+export function registerOrderRoutes(app: HttpApp, deps: { orders: OrderService; evm: HttpAppDeps['evm'] }): void {
   const { orders } = deps;
   // A plain JSON copy: what eth_signTypedData_v4 takes (the domain module's arrays are readonly).
-  const typedData = JSON.parse(JSON.stringify(typedDataDescriptor(deps.config.evm.chainId, deps.config.evm.factory))) as {
+  const typedData = JSON.parse(JSON.stringify(typedDataDescriptor(deps.evm.chainId, deps.evm.factory))) as {
     domain: { name: string; version: string; chainId: number; verifyingContract: string };
     types: Record<string, { name: string; type: string }[]>;
     primaryType: string;
@@ -208,14 +208,14 @@ function toFilter(q: ListQuery): OrderFilter {
     const statuses = [...new Set(q.status.split(','))];
     const unknown = statuses.filter((s) => !isOrderStatus(s));
     if (unknown.length > 0) {
-      throw new RelayerError('INVALID_STATUS_FILTER', 400, `unknown status ${unknown.join(', ')}`);
+      throw new RelayerError('INVALID_STATUS_FILTER', `unknown status ${unknown.join(', ')}`);
     }
     filter.status = statuses as OrderStatus[];
   }
   if (q.hashes !== undefined) {
     const hashes = [...new Set(q.hashes.split(',').map((h) => h.toLowerCase()))];
     if (hashes.length > MAX_HASHES) {
-      throw new RelayerError('TOO_MANY_HASHES', 400, `at most ${MAX_HASHES} hashes per lookup, got ${hashes.length}`);
+      throw new RelayerError('TOO_MANY_HASHES', `at most ${MAX_HASHES} hashes per lookup, got ${hashes.length}`);
     }
     filter.hashes = hashes as Hex[];
   }

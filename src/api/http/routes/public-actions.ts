@@ -4,14 +4,14 @@
  * carries the maker's secret.
  */
 import { Type } from 'typebox';
-import type { PublicActionMessage } from '../../../bus/types.js';
+import type { PublicActionData } from '../../../domain/wire.js';
 import type { ApiKeys } from '../../api-keys.js';
 import { requireApiKey } from '../api-key.js';
 import type { HttpApp } from '../app.js';
 import { errorResponses } from '../schemas.js';
 
 export interface PublicActionsSource {
-  list(): Promise<PublicActionMessage[]>;
+  list(): Promise<PublicActionData[]>;
 }
 
 const PublicActionSchema = Type.Object({
