@@ -17,6 +17,7 @@ import { cancelDigest, recoverDigestSigner, recoverOrderSigner } from '../domain
 import { allowedFrom, nextStatus, type OrderEvent } from '../domain/state-machine.js';
 import type { OrderStatus } from '../domain/status.js';
 import { validateOrder, type SupportedChains } from '../domain/validate-order.js';
+import { crashPoint } from '../observability/crash-points.js';
 import type { RelayerMetrics } from '../observability/metrics.js';
 import { RelayerError, type ErrorCode } from './errors.js';
 import type {
@@ -157,6 +158,7 @@ export class OrderService {
     if (inserted === 'duplicate') {
       throw new RelayerError('DUPLICATE_ORDER', 409, `order ${hash} was already submitted`, { orderHash: hash });
     }
+    crashPoint('order:intake');
     await this.publish('orders', {
       kind: 'created',
       data: {
@@ -210,6 +212,7 @@ export class OrderService {
           return verdict.ok ? null : new RelayerError(verdict.code as ErrorCode, 409, verdict.message);
         })
       : await this.move(stored, 'secret_revealed', { type: 'secret_revealed' }, { secret: secret as Hex });
+    crashPoint('secret:stored');
     await this.publish('secrets', { orderHash: updated.orderHash, maker: updated.order.maker, secret });
     return { orderHash: updated.orderHash, status: updated.status };
   }

@@ -13,6 +13,7 @@ import { publicActionKey, type Bus } from '../bus/types.js';
 import type { ChainEventUpdate } from '../chains/events.js';
 import type { Hex } from '../domain/order.js';
 import { allowedFrom, isTerminal, nextStatus } from '../domain/state-machine.js';
+import { crashPoint } from '../observability/crash-points.js';
 import type { OrderStatus } from '../domain/status.js';
 import type { OrderRepository, StoredOrder } from '../orders/ports.js';
 import { buildEscrowView, type EscrowView } from './escrow-view.js';
@@ -100,6 +101,7 @@ export class SettlementCoordinator {
       for (const hash of orders) await this.settleOrder(hash);
       cursor = changes[changes.length - 1]!.seq;
       await store.saveCursor(cursor);
+      crashPoint('settlement:cursor');
       processed += changes.length;
     }
   }

@@ -23,6 +23,7 @@ import {
 } from '@cardano-ogmios/client';
 import { Registry } from 'prom-client';
 import type { Bus } from '../../bus/types.js';
+import { crashPoint } from '../../observability/crash-points.js';
 import type { ChainEvent, ChainEventUpdate, EscrowCreatedEvent } from '../events.js';
 import type { BlockRef, ChainStateStore } from '../ports.js';
 import {
@@ -389,6 +390,7 @@ export class CardanoEscrowMonitor {
     const cursor = blocks[blocks.length - 1]!;
     const finalized = this.finalAt(cursor.height, observed);
     const updates = await this.opts.store.apply({ chain: this.chain, cursor, blocks, observed, finalized });
+    crashPoint('cardano:commit');
     this.batch = { blocks: [], observed: [] };
     this.cursor = cursor;
     this.recent.push(...blocks);

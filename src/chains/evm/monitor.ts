@@ -13,6 +13,7 @@
 import { getAddress, createPublicClient, http, type Address, type Hex, type PublicClient } from 'viem';
 import { Registry } from 'prom-client';
 import type { Bus } from '../../bus/types.js';
+import { crashPoint } from '../../observability/crash-points.js';
 import type { ChainEvent, ChainEventUpdate } from '../events.js';
 import type { BlockRef, ChainBatch, ChainStateStore } from '../ports.js';
 import { ALL_TOPICS, TOPIC } from './abi.js';
@@ -434,6 +435,7 @@ export class EvmEscrowMonitor {
 
   private async commit(batch: ChainBatch): Promise<void> {
     const updates = await this.opts.store.apply(batch);
+    crashPoint('evm:commit');
     this.cursor = batch.cursor;
     this.metrics.processedBlock.set({ chain: this.chain }, Number(batch.cursor.height));
     if (this.head !== null) this.metrics.lagBlocks.set({ chain: this.chain }, Math.max(0, Number(this.head - batch.cursor.height)));
