@@ -99,8 +99,9 @@ export class WarmRelayer {
     const keep = (s: string, d: Buffer) => (s + d.toString()).slice(-20_000);
     child.stdout!.on('data', (d: Buffer) => (this.out = keep(this.out, d)));
     child.stderr!.on('data', (d: Buffer) => (this.err = keep(this.err, d)));
+    // 'close', not 'exit': by then stderr is read to its end (the crash marker is the last line).
     this.exited = new Promise((resolve) =>
-      child.on('exit', (code, signal) => {
+      child.on('close', (code, signal) => {
         this.exit = { code, signal };
         resolve(this.exit);
       }),
