@@ -19,15 +19,15 @@
  * back), each order's timeline a legal path with every status exactly once (a transition applied
  * twice, or any double side effect, would show), and the refund swap's secret never shared.
  *
- * Speed: the relayer is compiled once (scripts/build.ts) and the next life always waits as a warm
- * standby with its packages already loaded (test/support/relayer-process.ts).
+ * Speed: the relayer is compiled once (scripts/build.ts) and the next lives wait as STANDBYS warm
+ * standbys with their packages already loaded (test/support/relayer-process.ts); a life goes to the
+ * first warm one.
  *
  * The seed, the kill list (point, n, landed or not) and the totals are printed; replay a failing
  * run with CRASH_SEED=<seed>. The draw depends on the store's state, so a replay repeats the same
  * choices as long as the swaps reach the same states between lives.
  */
-import { readdir } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,8 @@ const LIFE_BOUND_MS = 40_000;
 /** The whole chaos phase gives up (and fails, with the kill list) after this. */
 const CHAOS_DEADLINE_MS = 10 * 60_000;
 /** Landed kills before each revealing maker sends its secret: keeps swaps live across the kills. */
+/** Standby processes kept loading in advance: with one, half the lives still started cold under load. */
+const STANDBYS = 2;
 const REVEAL_AFTER_KILLS: Record<string, number> = { 'reveal-1': 0, 'reveal-2': 10, 'reveal-3': MIN_KILLS };
 
 let evm: EvmDevnet;
@@ -136,6 +138,9 @@ interface Life {
   endS?: number;
   /** landed: died at its point; bound: stopped for not reaching it; other: died otherwise (a failure). */
   result?: 'landed' | 'bound' | 'other' | 'final';
+  /** Whether the standby had its packages loaded at go, and seconds from go until it ran. */
+  warm?: boolean;
+  upAfterS?: number;
   /** The swaps' statuses when the point was drawn. */
   state?: string;
   /** Whether a swap was live when it ended (only such landed kills count). */
@@ -236,14 +241,21 @@ describe('relayer killed with SIGKILL at seeded crash points during several swap
         void p.exited.then(() => processes.delete(p));
         return p;
       };
-      let standby = spawnStandby();
+      const standbys: WarmRelayer[] = [];
+      const refill = () => {
+        for (const p of standbys.filter((x) => x.exitStatus() !== null)) standbys.splice(standbys.indexOf(p), 1);
+        while (standbys.length < STANDBYS) standbys.push(spawnStandby());
+      };
+      refill();
       const swaps: Swap[] = [];
       const landedDuringSwaps = () => lives.filter((l) => l.result === 'landed' && l.duringSwaps).length;
       const anyLive = () => swaps.length === 0 || swaps.some((s) => !TERMINAL.has(s.status));
 
       const startLife = (target: CrashTarget | null, last = false) => {
-        const proc = standby;
-        if (!last) standby = spawnStandby();
+        refill();
+        const proc = standbys.find((p) => p.warmAt !== null) ?? standbys[0]!;
+        standbys.splice(standbys.indexOf(proc), 1);
+        if (!last) refill();
         const life: Life = { index: lives.length + 1, target, startS: seconds(), state: swaps.map((s) => s.status).join(',') };
         lives.push(life);
         proc.go(target ? { ...relayerEnv, CRASH_AT: `${target.point}:${target.n}` } : relayerEnv);
@@ -257,6 +269,8 @@ describe('relayer killed with SIGKILL at seeded crash points during several swap
         const died = proc.exitStatus() !== null;
         const exit = proc.exitStatus() ?? (await proc.stop());
         life.endS = seconds();
+        life.warm = proc.warmAt !== null && proc.warmAt <= proc.goAt!;
+        if (proc.runningAt !== null) life.upAfterS = Math.round((proc.runningAt - proc.goAt!) / 100) / 10;
         life.duringSwaps = anyLive();
         const marker = life.target ? `CRASH_MARKER ${life.target.point} ${life.target.n}\n` : null;
         if (died && exit.signal === 'SIGKILL' && marker && proc.stderr().includes(marker)) {
@@ -311,12 +325,15 @@ describe('relayer killed with SIGKILL at seeded crash points during several swap
           .map(
             (l) =>
               `#${l.index} ${l.target ? `${l.target.point}:${l.target.n}` : 'no crash point'} ${l.result ?? 'running'} ` +
-              `(${l.startS}–${l.endS ?? '…'} s, drawn at [${l.state}]${l.result === 'landed' && !l.duringSwaps ? ', after the swaps' : ''})${l.detail ? ` ${l.detail}` : ''}`,
+              `(${l.startS}–${l.endS ?? '…'} s, ${l.warm ? 'warm' : 'cold'}, up after ${l.upAfterS ?? '–'} s, drawn at [${l.state}]${l.result === 'landed' && !l.duringSwaps ? ', after the swaps' : ''})${l.detail ? ` ${l.detail}` : ''}`,
           )
           .join('\n  ');
+        const byPoint = new Map<string, number>();
+        for (const l of lives) if (l.result === 'landed') byPoint.set(l.target!.point, (byPoint.get(l.target!.point) ?? 0) + 1);
         return (
           `crash seed ${SEED} (replay with CRASH_SEED=${SEED}): ${landedDuringSwaps()} kills landed during the swaps ` +
-          `(${lives.filter((l) => l.result === 'landed').length} in all), ${lives.length} lives, ${seconds()} s\n  ${kills}`
+          `(${lives.filter((l) => l.result === 'landed').length} in all), ${lives.length} lives, ${seconds()} s; landed by point: ` +
+          `${[...byPoint].sort().map(([p, n]) => `${p} ×${n}`).join(', ')}\n  ${kills}`
         );
       };
 

@@ -94,10 +94,18 @@ export class WarmRelayer {
   private err = '';
   private exit: Exit | null = null;
   private sent = false;
+  /** Date.now() when the packages were loaded, when `go` was sent, and when the relayer said it runs. */
+  warmAt: number | null = null;
+  goAt: number | null = null;
+  runningAt: number | null = null;
 
   private constructor(private readonly child: ChildProcess) {
     const keep = (s: string, d: Buffer) => (s + d.toString()).slice(-20_000);
-    child.stdout!.on('data', (d: Buffer) => (this.out = keep(this.out, d)));
+    child.stdout!.on('data', (d: Buffer) => {
+      this.out = keep(this.out, d);
+      if (this.warmAt === null && this.out.includes('STANDBY_READY\n')) this.warmAt = Date.now();
+      if (this.runningAt === null && this.out.includes('Fusion relayer is running.')) this.runningAt = Date.now();
+    });
     child.stderr!.on('data', (d: Buffer) => (this.err = keep(this.err, d)));
     // 'close', not 'exit': by then stderr is read to its end (the crash marker is the last line).
     this.exited = new Promise((resolve) =>
@@ -127,6 +135,7 @@ export class WarmRelayer {
   go(env: Record<string, string>): void {
     if (this.sent) throw new Error('go() called twice');
     this.sent = true;
+    this.goAt = Date.now();
     this.child.stdin!.write(`${JSON.stringify(env)}\n`);
   }
 
