@@ -27,7 +27,7 @@
  * run with CRASH_SEED=<seed>. The draw depends on the store's state, so a replay repeats the same
  * choices as long as the swaps reach the same states between lives.
  */
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +83,7 @@ afterAll(async () => {
   await Promise.all([...processes].map((p) => p.kill()));
   await Promise.all([evm?.stop(), ada?.stop()]);
   await pgdb?.drop();
+  if (dist) await rm(dist, { recursive: true, force: true }); // the link to node_modules goes, not its target
 });
 
 /** A small deterministic generator, so a failing schedule can be replayed. */
