@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { createInteractionContext, createTransactionSubmissionClient } from '@cardano-ogmios/client';
 import { Core } from '@blaze-cardano/sdk';
 import { InProcessBus } from '../src/bus/in-process.js';
-import { CardanoEscrowMonitor } from '../src/chains/cardano/monitor.js';
+import { cardanoEscrowFollower } from '../src/chains/cardano/escrow-follower.js';
 import { bech32ToPlutusAddress, escrowDatumData } from '../src/chains/cardano/escrow-datum.js';
 import { timedChainStore } from './_timed-store.js';
 import { ChainStateRepository } from '../src/store/chain-state-repo.js';
@@ -127,7 +127,7 @@ export async function run(): Promise<object> {
     bus.subscribe('chain', () => published++);
     // Time spent inside the store's transactions, to tell store cost from follow + decode cost.
     const { store, applyMs } = timedChainStore(new ChainStateRepository(pg.database.db));
-    const monitor = new CardanoEscrowMonitor({
+    const monitor = cardanoEscrowFollower({
       chain: devnet.chain,
       ogmios: { host: devnet.host, port: devnet.port },
       escrowScriptHash: script.hash(),
@@ -138,7 +138,7 @@ export async function run(): Promise<object> {
     const tipHeight = devnet.tip().height;
     const started = performance.now();
     await monitor.start();
-    while (monitor.status().lastPoint?.height !== tipHeight) await new Promise((r) => setTimeout(r, 2));
+    while (monitor.status().processed?.height !== tipHeight) await new Promise((r) => setTimeout(r, 2));
     const catchUpSeconds = (performance.now() - started) / 1000;
     const caughtUpEvents = published;
     const catchUpStoreSeconds = applyMs() / 1000;
@@ -148,7 +148,7 @@ export async function run(): Promise<object> {
       await feeder.fill();
       const t0 = performance.now();
       const { height } = await devnet.produceBlock();
-      while (monitor.status().lastPoint?.height !== height) await new Promise((r) => setTimeout(r, 1));
+      while (monitor.status().processed?.height !== height) await new Promise((r) => setTimeout(r, 1));
       latencies.push(performance.now() - t0);
     }
     await monitor.stop();

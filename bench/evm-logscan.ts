@@ -25,7 +25,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { InProcessBus } from '../src/bus/in-process.js';
 import { ALL_TOPICS } from '../src/chains/evm/abi.js';
 import { decodeFactoryLog, logKind } from '../src/chains/evm/decode.js';
-import { EvmEscrowMonitor } from '../src/chains/evm/monitor.js';
+import { evmEscrowFollower } from '../src/chains/evm/escrow-follower.js';
 import { getRawLogs } from '../src/chains/evm/rpc.js';
 import { packTimelocks } from '../src/domain/timelocks.js';
 import { timedChainStore } from './_timed-store.js';
@@ -130,7 +130,7 @@ async function monitorRun(engine: 'postgres' | 'pglite', rpcUrl: string, emitter
   });
   // Times the store's share: every apply() is one transaction with a batch's events and cursor.
   const { store, applyMs } = timedChainStore(new ChainStateRepository(db.database.db));
-  const monitor = new EvmEscrowMonitor({
+  const monitor = evmEscrowFollower({
     chainId: 31337,
     rpcUrl,
     factory: emitter,
@@ -147,7 +147,7 @@ async function monitorRun(engine: 'postgres' | 'pglite', rpcUrl: string, emitter
     await finished;
     const seconds = (performance.now() - t0) / 1000;
     const status = monitor.status();
-    if (status.lastBlock !== Number(to)) throw new Error(`monitor stopped at ${status.lastBlock}, head ${to}`);
+    if (status.processed?.height !== Number(to)) throw new Error(`follower stopped at ${status.processed?.height}, head ${to}`);
     return {
       seconds: round(seconds),
       logsPerSecond: Math.round(EVENTS / seconds),

@@ -85,7 +85,7 @@ export async function run(): Promise<object> {
       host: '127.0.0.1',
       wsPort: 0,
       apiKeys: [],
-      ws: { maxMessageBytes: 16 * 1024, maxSubscriptions: 100, sendBufferLimitBytes: 64 * 1024 * 1024, heartbeatMs: 600_000, maxConnections: 10_000 },
+      ws: { maxMessageBytes: 16 * 1024, maxSubscriptions: 100, sendBufferLimitBytes: 64 * 1024 * 1024, heartbeatMs: 600_000, maxConnections: 10_000, maxConnectionsPerIp: 10_000 },
     },
     bus,
     logger: createLogger({ level: 'silent' }),

@@ -1,6 +1,11 @@
 /**
  * A WebSocket client of the relayer (DESIGN §9): subscribes to channels, hands every server
  * message to a listener, and reconnects with backoff, re-subscribing and re-authenticating.
+ *
+ * Resuming: order, escrow and secret events carry an `eventId`. The client remembers the last
+ * one and re-subscribes after a reconnect with `since`, so the relayer (any instance) replays
+ * what it missed, in order, each once. If the relayer no longer has those events
+ * (`SINCE_EXPIRED`), `onGap` is called and the client subscribes afresh: re-read the state over REST.
  */
 import WebSocket from 'ws';
 
@@ -9,6 +14,8 @@ export interface ServerMessage {
   seq: number;
   ts: string | number;
   data: Record<string, unknown>;
+  /** Stream event id (decimal string) of order, escrow and secret events: what `since` resumes from. */
+  eventId?: string;
 }
 
 export interface RelayerSocketOptions {
@@ -16,6 +23,10 @@ export interface RelayerSocketOptions {
   onMessage: (m: ServerMessage) => void;
   onState?: (state: 'open' | 'closed', detail?: string) => void;
   maxBackoffMs?: number;
+  /** Resume after this event id on the first connection too (e.g. one saved across restarts). */
+  since?: string;
+  /** The relayer could not replay what was missed (too old): state must be re-read over REST. */
+  onGap?: (detail: string) => void;
 }
 
 export class RelayerSocket {
@@ -25,12 +36,14 @@ export class RelayerSocket {
   private backoffMs = 250;
   private opened: Promise<void>;
   private resolveOpened!: () => void;
+  private lastEventId: string | undefined;
 
   constructor(
     private readonly url: string,
     private readonly opts: RelayerSocketOptions,
   ) {
     this.opened = new Promise((resolve) => (this.resolveOpened = resolve));
+    this.lastEventId = opts.since;
     this.connect();
   }
 
@@ -42,6 +55,17 @@ export class RelayerSocket {
   subscribe(...channels: string[]): void {
     for (const c of channels) this.channels.add(c);
     this.send({ op: 'subscribe', channels });
+  }
+
+  /** The last stream event id received (what the next reconnect resumes from). */
+  lastEvent(): string | undefined {
+    return this.lastEventId;
+  }
+
+  private subscribeAll(ws: WebSocket): void {
+    if (this.channels.size === 0) return;
+    const since = this.lastEventId;
+    ws.send(JSON.stringify({ op: 'subscribe', channels: [...this.channels], ...(since !== undefined ? { since } : {}) }));
   }
 
   unsubscribe(...channels: string[]): void {
@@ -64,15 +88,28 @@ export class RelayerSocket {
     ws.on('open', () => {
       this.backoffMs = 250;
       if (this.opts.apiKey) ws.send(JSON.stringify({ op: 'auth', apiKey: this.opts.apiKey }));
-      if (this.channels.size > 0) ws.send(JSON.stringify({ op: 'subscribe', channels: [...this.channels] }));
+      this.subscribeAll(ws);
       this.opts.onState?.('open');
       this.resolveOpened();
     });
     ws.on('message', (raw) => {
+      let m: ServerMessage;
       try {
-        this.opts.onMessage(JSON.parse(raw.toString()) as ServerMessage);
+        m = JSON.parse(raw.toString()) as ServerMessage;
       } catch {
-        // Not ours to crash on; the relayer only sends JSON.
+        return; // Not ours to crash on; the relayer only sends JSON.
+      }
+      if (m.type === 'error' && (m.data.code === 'SINCE_EXPIRED' || m.data.code === 'INVALID_SINCE')) {
+        // What was missed cannot be replayed: start afresh and tell the owner to re-read state.
+        this.lastEventId = undefined;
+        this.opts.onGap?.(String(m.data.message));
+        this.subscribeAll(ws);
+      }
+      if (typeof m.eventId === 'string') this.lastEventId = m.eventId;
+      try {
+        this.opts.onMessage(m);
+      } catch {
+        // A listener's bug must not take the connection down.
       }
     });
     ws.on('error', () => undefined);

@@ -321,8 +321,9 @@ export class ResolverBot {
   }
 
   private async loadJobs(): Promise<void> {
-    // An unreadable file counts as no jobs (as it always has; see json-file.ts for why it is never torn).
-    const saved = await this.jobsFile.read().catch(() => undefined);
+    // An unreadable file stops the start (JsonFileError): reading it as "no jobs" would abandon
+    // escrows that hold funds, and the file is never torn by our own writes (json-file.ts).
+    const saved = await this.jobsFile.read();
     this.jobs = new Map((saved ?? []).map((j) => [j.orderHash, j]));
   }
 

@@ -7,6 +7,17 @@
 import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/** The resolver's state file is unreadable: stop, and let the operator repair or move it. */
+export class JsonFileError extends Error {
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`${path} ${problem}: repair it or move it away (the resolver will not start from nothing and forget its jobs)`);
+    this.name = 'JsonFileError';
+  }
+}
+
 export class JsonFile<T> {
   private readonly tmp: string;
   /** Writes run one after another: they share the temp file. */
@@ -16,7 +27,12 @@ export class JsonFile<T> {
     this.tmp = `${path}.tmp`;
   }
 
-  /** The saved value, or undefined when nothing was saved yet. Throws when the file is not JSON. */
+  /**
+   * The saved value, or undefined when nothing was saved yet. Throws `JsonFileError` when the
+   * file cannot be read or is not JSON: its own writes never leave it so, so someone else changed
+   * it, and starting from "nothing saved" would forget jobs that hold funds. The error names the
+   * file, never its content (it may hold secrets).
+   */
   async read(): Promise<T | undefined> {
     let text: string;
     try {
@@ -27,10 +43,15 @@ export class JsonFile<T> {
         await file.close();
       }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      throw new JsonFileError(this.path, `cannot be read (${code ?? 'error'})`);
     }
-    return JSON.parse(text) as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new JsonFileError(this.path, `is not valid JSON (${text.length} bytes)`);
+    }
   }
 
   /** Replaces the saved value durably (owner-only file mode: it may hold secrets). */

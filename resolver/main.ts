@@ -65,7 +65,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const resolver = await createResolver({ ...settings, logger });
-  await resolver.bot.start();
+  try {
+    await resolver.bot.start();
+  } catch (err) {
+    // E.g. an unreadable jobs file (JsonFileError): stop rather than forget jobs that hold funds.
+    process.stderr.write(`resolver: cannot start: ${(err as Error).message}\n`);
+    await resolver.close().catch(() => undefined);
+    process.exit(1);
+  }
   logger.info({ relayer: settings.relayerUrl }, 'resolver running');
   const stop = () => void resolver.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);

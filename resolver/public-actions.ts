@@ -54,8 +54,9 @@ export class PublicActionRunner {
   }
 
   async load(): Promise<void> {
-    // An unreadable file counts as nothing done (as it always has; see json-file.ts for why it is never torn).
-    const saved = await this.file.read().catch(() => undefined);
+    // An unreadable file stops the start (JsonFileError), as for the jobs file: forgetting what
+    // was done would repeat public actions whose outcome is on record.
+    const saved = await this.file.read();
     this.records = new Map((saved ?? []).map((r) => [r.key, r]));
   }
 

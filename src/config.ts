@@ -3,6 +3,7 @@
  * value stops the process with a message naming the variable. No other module reads
  * process.env.
  */
+import { isIP } from 'node:net';
 import { getAddress, isAddress } from 'viem';
 import type { Hex } from './domain/order.js';
 import { NETWORK_PRESETS, PRESETS, type NetworkPreset, type NetworkPresetName } from './network-presets.js';
@@ -55,8 +56,15 @@ export interface Config {
   cardano: CardanoChainConfig;
   /** Resolver API keys (for the `secrets` WS channel). Never logged. */
   apiKeys: string[];
+  /** API_KEYS_FILE: more keys, one per line (`#` comments); re-read on SIGHUP. */
+  apiKeysFile: string | null;
+  /** TLS_CERT_FILE + TLS_KEY_FILE (PEM): serve HTTPS and WSS directly; null = plain HTTP/WS. */
+  tls: { certFile: string; keyFile: string } | null;
+  /** OpenTelemetry tracing from the standard OTEL_* variables (src/observability/tracing.ts). */
+  tracing: TracingConfig;
   corsOrigins: string[] | true;
-  rateLimit: { max: number; windowMs: number };
+  /** Per client address (public) and per API key (resolvers); shared through Redis when REDIS_URL is set. */
+  rateLimit: { max: number; keyMax: number; windowMs: number };
   bodyLimitBytes: number;
   priceTickMs: number;
   ws: {
@@ -65,7 +73,23 @@ export interface Config {
     sendBufferLimitBytes: number;
     heartbeatMs: number;
     maxConnections: number;
+    /** WebSocket connections per client address, across every instance sharing REDIS_URL. */
+    maxConnectionsPerIp: number;
   };
+  /** The stored event stream WebSocket clients resume from (`subscribe` with `since`). */
+  stream: {
+    /** Events older than this are pruned; a `since` before them gets SINCE_EXPIRED. */
+    retentionMs: number;
+    /** How often the gateway looks for events when no bus message woke it. */
+    pollMs: number;
+  };
+  /**
+   * Which proxies may tell the client address (X-Forwarded-For): fastify's `trustProxy` (a
+   * comma-separated list of addresses/CIDRs, or a hop count). Null: none, the socket's peer is the client.
+   */
+  trustProxy: string[] | number | null;
+  /** How often a standby instance tries to take leadership (the bulk of the failover time). */
+  leaderRetryMs: number;
   shutdownTimeoutMs: number;
   /**
    * `auto`: with no EVM_RPC_URL / OGMIOS_URL, start local devnets (the embedded default);
@@ -90,6 +114,39 @@ export interface Config {
     timeoutMs: number;
     pollMs: number;
   };
+}
+
+export const OTEL_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+export interface TracingConfig {
+  /**
+   * OTEL_SDK_DISABLED=true: nothing at all (no context propagation, so log lines outside a
+   * request carry no request id). Otherwise context propagation always runs; spans are
+   * recorded only when an exporter is configured.
+   */
+  sdkDisabled: boolean;
+  /** OTEL_TRACES_EXPORTER: `none` (default without an OTLP endpoint), `otlp`, `console`. */
+  exporter: 'none' | 'otlp' | 'console';
+  otlp: {
+    /** The full traces URL (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces). */
+    url: string;
+    protocol: 'http/protobuf' | 'http/json';
+    /** OTEL_EXPORTER_OTLP_(TRACES_)HEADERS: may hold credentials; never logged. */
+    headers: Record<string, string>;
+    timeoutMs: number;
+  };
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  sampler: (typeof OTEL_SAMPLERS)[number];
+  /** OTEL_TRACES_SAMPLER_ARG: the ratio of the *traceidratio samplers. */
+  samplerRatio: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -137,9 +194,13 @@ export function loadConfig(env: Env = process.env): Config {
       if (k.length < 16) throw new ConfigError('API_KEYS', `key #${i + 1} is shorter than 16 characters`);
       return k;
     }),
+    apiKeysFile: str(env, 'API_KEYS_FILE', '') || null,
+    tls: tls(env),
+    tracing: tracing(env),
     corsOrigins: corsOrigins(env),
     rateLimit: {
       max: int(env, 'RATE_LIMIT_MAX', 600, 1, 1_000_000),
+      keyMax: int(env, 'RATE_LIMIT_KEY_MAX', 6_000, 1, 10_000_000),
       windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000),
     },
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
@@ -150,7 +211,14 @@ export function loadConfig(env: Env = process.env): Config {
       sendBufferLimitBytes: int(env, 'WS_SEND_BUFFER_LIMIT', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
       heartbeatMs: int(env, 'WS_HEARTBEAT_MS', 30_000, 100, 3_600_000),
       maxConnections: int(env, 'WS_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+      maxConnectionsPerIp: int(env, 'WS_MAX_CONNECTIONS_PER_IP', 100, 1, 1_000_000),
     },
+    stream: {
+      retentionMs: int(env, 'STREAM_RETENTION_HOURS', 24, 1, 24 * 365) * 3_600_000,
+      pollMs: int(env, 'STREAM_POLL_MS', 1_000, 10, 60_000),
+    },
+    trustProxy: trustProxy(env),
+    leaderRetryMs: int(env, 'LEADER_RETRY_MS', 2_000, 100, 600_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     devnet: oneOf(env, 'DEVNET', ['auto', 'off'] as const, 'auto'),
     settlement: {
@@ -193,6 +261,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     evm: { ...c.evm, rpcUrl: safeUrl(c.evm.rpcUrl), wsUrl: safeUrl(c.evm.wsUrl), startBlock: c.evm.startBlock.toString() },
     cardano: { ...c.cardano, ogmiosUrl: safeUrl(c.cardano.ogmiosUrl) },
     apiKeys: `${c.apiKeys.length} configured`,
+    tracing: { ...c.tracing, otlp: { ...c.tracing.otlp, url: safeUrl(c.tracing.otlp.url), headers: Object.keys(c.tracing.otlp.headers) } },
   };
 }
 
@@ -275,6 +344,65 @@ function list(env: Env, name: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+function tls(env: Env): Config['tls'] {
+  const certFile = raw(env, 'TLS_CERT_FILE');
+  const keyFile = raw(env, 'TLS_KEY_FILE');
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined) throw new ConfigError('TLS_CERT_FILE', 'is needed with TLS_KEY_FILE (both or neither)');
+  if (keyFile === undefined) throw new ConfigError('TLS_KEY_FILE', 'is needed with TLS_CERT_FILE (both or neither)');
+  return { certFile, keyFile };
+}
+
+/** The standard OTEL_* variables the relayer honours (the OpenTelemetry SDK environment spec). */
+function tracing(env: Env): TracingConfig {
+  const sdkDisabled = oneOf(env, 'OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false') === 'true';
+  const base = url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']);
+  const traces = url(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['http:', 'https:']);
+  const exporters = list(env, 'OTEL_TRACES_EXPORTER');
+  for (const e of exporters) {
+    if (!['none', 'otlp', 'console'].includes(e)) throw new ConfigError('OTEL_TRACES_EXPORTER', `supported: otlp, console, none; got "${e}"`);
+  }
+  if (exporters.length > 1) throw new ConfigError('OTEL_TRACES_EXPORTER', 'name one exporter');
+  // The spec's default is otlp; ours is off unless an endpoint (or the exporter) is named.
+  const exporter = (exporters[0] ?? (base || traces ? 'otlp' : 'none')) as TracingConfig['exporter'];
+  const protocols = ['http/protobuf', 'http/json'] as const;
+  const protocol = oneOf(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', protocols, oneOf(env, 'OTEL_EXPORTER_OTLP_PROTOCOL', protocols, 'http/protobuf'));
+  const headers = { ...keyValues(env, 'OTEL_EXPORTER_OTLP_HEADERS'), ...keyValues(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') };
+  const timeoutMs = int(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', int(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, 1, 600_000), 1, 600_000);
+  const sampler = oneOf(env, 'OTEL_TRACES_SAMPLER', OTEL_SAMPLERS, 'parentbased_always_on');
+  const ratioText = raw(env, 'OTEL_TRACES_SAMPLER_ARG');
+  const samplerRatio = ratioText === undefined ? 1 : Number(ratioText);
+  if (!/^\d*\.?\d+$/.test(ratioText ?? '1') || samplerRatio > 1) {
+    throw new ConfigError('OTEL_TRACES_SAMPLER_ARG', `must be a ratio between 0 and 1, got "${ratioText}"`);
+  }
+  return {
+    sdkDisabled,
+    exporter,
+    otlp: { url: traces ?? `${(base ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`, protocol, headers, timeoutMs },
+    serviceName: str(env, 'OTEL_SERVICE_NAME', 'fusion-relayer'),
+    resourceAttributes: keyValues(env, 'OTEL_RESOURCE_ATTRIBUTES'),
+    sampler,
+    samplerRatio,
+  };
+}
+
+/** `k1=v1,k2=v2` with percent-encoded values (W3C baggage octets), as OTEL_*_HEADERS and OTEL_RESOURCE_ATTRIBUTES are written. */
+function keyValues(env: Env, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of list(env, name)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(name, 'expected key=value pairs separated by commas');
+    let value: string;
+    try {
+      value = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      throw new ConfigError(name, `the value of "${pair.slice(0, eq).trim()}" is not valid percent-encoding`);
+    }
+    out[pair.slice(0, eq).trim()] = value;
+  }
+  return out;
+}
+
 function corsOrigins(env: Env): string[] | true {
   const origins = list(env, 'CORS_ORIGINS');
   if (origins.length === 0 || (origins.length === 1 && origins[0] === '*')) return true;
@@ -286,4 +414,21 @@ function corsOrigins(env: Env): string[] | true {
     }
   }
   return origins;
+}
+
+/** TRUST_PROXY: a hop count, or addresses/CIDRs of the proxies whose X-Forwarded-For is believed. */
+function trustProxy(env: Env): string[] | number | null {
+  const v = raw(env, 'TRUST_PROXY');
+  if (v === undefined) return null;
+  if (/^\d+$/.test(v)) return int(env, 'TRUST_PROXY', 0, 1, 100);
+  const entries = list(env, 'TRUST_PROXY');
+  for (const e of entries) {
+    const [ip, bits, extra] = e.split('/');
+    const okIp = ip !== undefined && (isIP(ip) !== 0 || ['loopback', 'linklocal', 'uniquelocal'].includes(ip));
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(ip ?? '') === 6 ? 128 : 32));
+    if (!okIp || !okBits || extra !== undefined) {
+      throw new ConfigError('TRUST_PROXY', `"${e}" is not an address, a CIDR, loopback/linklocal/uniquelocal, or a hop count`);
+    }
+  }
+  return entries;
 }

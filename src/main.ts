@@ -6,7 +6,7 @@
  * environment, starts, prints its URLs, and stops cleanly on SIGTERM/SIGINT.
  */
 import { pathToFileURL } from 'node:url';
-import { createPublicClient, http, type Address } from 'viem';
+import { createPublicClient, http } from 'viem';
 import { escrowScript } from '../contracts/cardano/index.js';
 import { ActiveOrderBookImpl, PriceTicker } from './auction/index.js';
 import { buildHttpApp, type HttpApp } from './api/http/index.js';
@@ -14,12 +14,16 @@ import { WsGateway } from './api/ws/index.js';
 import { InProcessBus } from './bus/in-process.js';
 import { RedisBus } from './bus/redis.js';
 import { RoutedBus } from './bus/routed.js';
+import { TracedBus } from './bus/traced.js';
+import { ApiKeySource, type ReloadResult } from './api/api-key-file.js';
+import { readTlsMaterial } from './api/http/server-factory.js';
+import { startTracing } from './observability/tracing.js';
 import type { Bus } from './bus/types.js';
 import { readRescueDelay } from './chains/evm/rescue-delay.js';
 import { checkMakerFunds, type ContractReader } from './chains/evm/maker-funds.js';
 import { checkChainIdentity } from './chains/network-identity.js';
-import { CardanoEscrowMonitor } from './chains/cardano/monitor.js';
-import { EvmEscrowMonitor } from './chains/evm/monitor.js';
+import type { FollowerStatus } from './chains/follower.js';
+import { startChainFollowers } from './chains/start-followers.js';
 import { ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import type { Hex, Order } from './domain/order.js';
 import type { SupportedChains } from './domain/validate-order.js';
@@ -39,6 +43,11 @@ import { PostgresLeaderLock, SingleProcessLeaderLock, type LeaderLock } from './
 import { OrderRepositoryImpl } from './store/orders-repo.js';
 import { SettlementRepository } from './store/settlement-repo.js';
 import { WebhookRepository } from './store/webhooks-repo.js';
+import { StreamRepository, startStreamRetention } from './store/stream-repo.js';
+import { LeaderFence } from './store/fence.js';
+import { Redis } from 'ioredis';
+import { clientAddressOf } from './api/client-address.js';
+import { RedisConnectionQuota } from './api/ws/ip-quota.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookService } from './webhooks/service.js';
 
@@ -65,6 +74,8 @@ export interface RunningRelayer {
   health: HealthRegistry;
   orders: OrderService;
   bus: Bus;
+  /** What SIGHUP does: re-reads API_KEYS_FILE and swaps the resolver keys live (old keys stay on failure). */
+  reload(): Promise<ReloadResult>;
   /** Idempotent: stops accepting work, drains, and closes every part in reverse order. */
   stop(): Promise<void>;
 }
@@ -94,6 +105,11 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
   };
 
   try {
+    // Files named by the settings first, so a bad one stops the start before anything runs:
+    // resolver keys (API_KEYS + API_KEYS_FILE, one live set for HTTP and WS) and TLS.
+    const keySource = await ApiKeySource.open({ envKeys: config.apiKeys, file: config.apiKeysFile, logger });
+    const tls = config.tls ? await readTlsMaterial(config.tls) : undefined;
+
     // Store: the source of truth.
     const database = await openStore(config, logger);
     parts.push({ name: 'store', stop: () => database.close() });
@@ -116,7 +132,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       ? new RedisBus({ url: config.redisUrl, channelPrefix: config.redisChannelPrefix, logger, onError })
       : new InProcessBus({ onError });
     const business = new BusinessMetrics({ registry: metrics.registry, orders: orderRepo, clock, wsMaxConnections: config.ws.maxConnections, logger });
-    const bus = business.observe(new RoutedBus(shared, new InProcessBus({ onError }), new Set(['prices'])));
+    const bus = new TracedBus(business.observe(new RoutedBus(shared, new InProcessBus({ onError }), new Set(['prices']))));
     await bus.start();
     parts.push({ name: 'bus', stop: () => bus.stop() });
     if (shared instanceof RedisBus) {
@@ -162,47 +178,31 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       secretGate: new SecretGate(config.settlement),
     });
 
-    // Leader-only work (DESIGN §10): the chain monitors and the settlement coordinator run on
+    // Leader-only work (DESIGN §10): the chain followers and the settlement coordinator run on
     // one instance at a time; another takes over from the stored cursors if it dies.
+    // Every write of these duties is fenced by the leadership epoch this instance claims when it
+    // becomes leader (src/store/fence.ts): once another instance has claimed a newer one, a write
+    // of this one is refused, even before it notices it lost the lock.
+    const fence = new LeaderFence(db);
+    const fencedChainState = chainState.fenced(fence);
     const leaderDuties = async (): Promise<Stoppable[]> => {
       const duties: Stoppable[] = [];
       try {
-        if (evm.rpcUrl) {
-          const monitor = new EvmEscrowMonitor({
-            chainId: evm.chainId,
-            rpcUrl: evm.rpcUrl,
-            wsUrl: evm.wsUrl ?? undefined,
-            factory: evm.factory as Address,
-            startBlock: config.evm.startBlock,
-            confirmations: config.evm.confirmations,
-            store: chainState,
-            bus,
-            registry: metrics.registry,
-            logger,
-          });
-          await monitor.start();
-          duties.push({ name: 'evm-monitor', stop: () => monitor.stop() });
-          evmStatus = () => monitor.status();
-        }
-        if (cardano.ogmiosUrl) {
-          const monitor = new CardanoEscrowMonitor({
-            chain: cardano.chain,
-            ogmios: { url: cardano.ogmiosUrl },
-            escrowScriptHash: cardano.escrowScriptHash,
-            networkId: cardano.networkId,
-            confirmations: config.cardano.confirmations,
-            store: chainState,
-            bus,
-            registry: metrics.registry,
-            logger,
-          });
-          await monitor.start();
-          duties.push({ name: 'cardano-monitor', stop: () => monitor.stop() });
-          cardanoStatus = () => monitor.status();
-        }
+        const epoch = await fence.claim();
+        logger.info({ epoch: epoch.toString() }, 'leadership epoch claimed');
+        const followers = await startChainFollowers(
+          {
+            evm: evm.rpcUrl ? { ...evm, rpcUrl: evm.rpcUrl, startBlock: config.evm.startBlock, confirmations: config.evm.confirmations } : null,
+            cardano: cardano.ogmiosUrl ? { ...cardano, ogmiosUrl: cardano.ogmiosUrl, confirmations: config.cardano.confirmations } : null,
+          },
+          { store: fencedChainState, bus, registry: metrics.registry, logger },
+        );
+        duties.push(...followers.duties);
+        evmStatus = followers.evm;
+        cardanoStatus = followers.cardano;
         const coordinator = new SettlementCoordinator({
-          store: settlementStore,
-          orders: orderRepo,
+          store: new SettlementRepository(db, fencedChainState, escrows, fence),
+          orders: orderRepo.fenced(fence),
           bus,
           clock,
           policy: config.settlement,
@@ -210,19 +210,22 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
         });
         await coordinator.start();
         duties.push({ name: 'settlement', stop: () => coordinator.stop() });
+        // Stopped first (duties stop in reverse): from then on, no write of this epoch lands.
+        duties.push({ name: 'fence', stop: async () => fence.release() });
         return duties;
       } catch (err) {
+        fence.release();
         for (const d of duties.reverse()) await d.stop().catch(() => undefined);
         throw err;
       }
     };
-    let evmStatus: (() => ReturnType<EvmEscrowMonitor['status']>) | null = null;
+    let evmStatus: (() => FollowerStatus) | null = null;
     if (evm.rpcUrl) {
       health.register(`evm:${evm.chainId}`, () => monitorHealth(leadership, evmStatus?.()), { required: true });
     } else {
       health.register('evm', () => ({ status: 'disabled', details: { reason: 'EVM_RPC_URL not set' } }), { required: false });
     }
-    let cardanoStatus: (() => ReturnType<CardanoEscrowMonitor['status']>) | null = null;
+    let cardanoStatus: (() => FollowerStatus) | null = null;
     if (cardano.ogmiosUrl) {
       health.register(cardano.chain, () => monitorHealth(leadership, cardanoStatus?.()), { required: true });
     } else {
@@ -234,10 +237,31 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
         : new SingleProcessLeaderLock(),
       leaderDuties,
       logger,
+      config.leaderRetryMs,
     );
     await leadership.start();
     parts.push({ name: 'leadership', stop: () => leadership.stop() });
-    health.register('leadership', () => ({ status: 'up', details: { leader: leadership.isLeader() } }), { required: false });
+    health.register(
+      'leadership',
+      () => ({ status: 'up', details: { leader: leadership.isLeader(), epoch: fence.current()?.toString() ?? null } }),
+      { required: false },
+    );
+
+    // Limits shared by every instance (HTTP rate limits, WebSocket connections per address):
+    // one command connection to Redis besides the bus's publish/subscribe pair.
+    let limitsRedis: Redis | undefined;
+    if (config.redisUrl) {
+      const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000, enableOfflineQueue: false, lazyConnect: true });
+      redis.on('error', (err) => logger.debug({ err }, 'limits redis connection error'));
+      await redis.connect();
+      limitsRedis = redis;
+      parts.push({ name: 'limits-redis', stop: async () => void (await redis.quit().catch(() => redis.disconnect())) });
+    }
+
+    // The stored event stream WebSocket clients resume from; old events are pruned.
+    const stream = new StreamRepository(db);
+    const stopRetention = startStreamRetention(stream, config.stream.retentionMs, logger);
+    parts.push({ name: 'stream-retention', stop: async () => stopRetention() });
 
     // HTTP.
     const publicActions = new PublicActionsReader({
@@ -254,21 +278,44 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
     await dispatcher.start();
     parts.push({ name: 'webhooks', stop: () => dispatcher.stop() });
     const webhooks = new WebhookService(webhookRepo, config.webhooks);
-    const app: HttpApp = await buildHttpApp({ config: chainConfig, orders, publicActions, webhooks, health, metrics, logger });
+    const app: HttpApp = await buildHttpApp({
+      config: chainConfig,
+      orders,
+      publicActions,
+      webhooks,
+      health,
+      metrics,
+      logger,
+      apiKeys: keySource.keys,
+      tls,
+      ...(limitsRedis ? { rateLimitStore: { redis: limitsRedis, prefix: config.redisChannelPrefix } } : {}),
+    });
     await app.listen({ host: config.host, port: config.httpPort });
     parts.push({ name: 'http', stop: () => app.close() });
     const httpPort = (app.server.address() as { port: number }).port;
 
     // WebSocket: its own port, and the same protocol at /ws on the HTTP port.
-    const gateway = new WsGateway({ config, bus, logger, metrics });
+    const gateway = new WsGateway({
+      config,
+      bus,
+      logger,
+      metrics,
+      apiKeys: keySource.keys,
+      tls,
+      stream: { source: stream, pollMs: config.stream.pollMs },
+      clientAddress: clientAddressOf(config.trustProxy),
+      ...(limitsRedis
+        ? { quota: new RedisConnectionQuota({ redis: limitsRedis, limit: config.ws.maxConnectionsPerIp, prefix: config.redisChannelPrefix }) }
+        : {}),
+    });
     await gateway.start();
     gateway.attach(app.server, '/ws');
     parts.push({ name: 'websocket', stop: () => gateway.stop() });
     health.register('websocket', () => gateway.health(), { required: true });
     const wsPort = gateway.port() ?? config.wsPort;
 
-    const httpUrl = `http://${displayHost(config.host)}:${httpPort}`;
-    const wsUrl = `ws://${displayHost(config.host)}:${wsPort}`;
+    const httpUrl = `${tls ? 'https' : 'http'}://${displayHost(config.host)}:${httpPort}`;
+    const wsUrl = `${tls ? 'wss' : 'ws'}://${displayHost(config.host)}:${wsPort}`;
     let stopping: Promise<void> | null = null;
     return {
       config,
@@ -280,6 +327,7 @@ export async function startRelayer(config: Config, opts: RelayerOptions = {}): P
       health,
       orders,
       bus,
+      reload: () => keySource.reload(),
       stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {
@@ -410,13 +458,13 @@ class Leadership {
   }
 }
 
-/** A chain monitor's health: it runs on the leader only; a standby instance reports its role. */
+/** A chain follower's health: it runs on the leader only; a standby instance reports its role. */
 function monitorHealth(
   leadership: Pick<Leadership, 'isLeader'>,
   status: { connected: boolean; lastError: string | null } | undefined,
 ): HealthResult {
   if (!leadership.isLeader()) return { status: 'up', details: { role: 'standby: another instance follows the chain' } };
-  if (!status) return { status: 'down', error: 'monitor not started' };
+  if (!status) return { status: 'down', error: 'follower not started' };
   return { status: status.connected ? 'up' : 'down', details: { ...status }, ...(status.lastError ? { error: status.lastError } : {}) };
 }
 
@@ -457,6 +505,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   logger.info({ config: describeConfig(config) }, 'starting');
+  const tracing = startTracing(config.tracing, { logger });
   try {
     // Configured endpoints must serve the chains the settings (or NETWORK) name.
     await checkChainIdentity({
@@ -480,6 +529,7 @@ async function main(): Promise<void> {
   } catch (err) {
     logger.fatal({ err }, 'failed to start');
     await stopDevnets();
+    await tracing.shutdown();
     process.exit(1);
   }
 
@@ -508,12 +558,14 @@ async function main(): Promise<void> {
     void (async () => {
       await relayer.stop();
       await stopDevnets();
+      await tracing.shutdown();
       logger.info('stopped');
       process.exit(0);
     })();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => void relayer.reload());
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;

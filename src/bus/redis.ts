@@ -1,7 +1,7 @@
 /**
  * The bus across instances: Redis pub/sub with one publisher and one subscriber connection
  * (a subscribed Redis connection can do nothing else). Messages cross Redis as bigint-safe
- * JSON inside an envelope that names the publishing instance.
+ * JSON inside an envelope that names the publishing instance and carries its trace context.
  *
  * Local subscribers get a message synchronously at publish, like the in-process bus, and the
  * copy that comes back from Redis is skipped; so an instance still serves its own clients while
@@ -12,6 +12,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { parseWithBigInt, stringifyWithBigInt } from '../domain/bigint-json.js';
 import type { HealthResult } from '../observability/health.js';
 import type { Logger } from '../observability/logger.js';
+import { carrierOf, contextFrom, type TraceCarrier } from '../observability/tracing.js';
+import { context } from '@opentelemetry/api';
 import { TOPICS, type Bus, type BusErrorHandler, type Topic, type TopicMessages, type Unsubscribe } from './types.js';
 
 export interface RedisBusOptions {
@@ -29,6 +31,8 @@ interface Envelope {
   /** The publishing instance. */
   o: string;
   m: unknown;
+  /** The publisher's trace context and request id (W3C traceparent/tracestate/baggage), if any. */
+  t?: TraceCarrier;
 }
 
 type Handler = (message: never) => void;
@@ -91,7 +95,8 @@ export class RedisBus implements Bus {
   async publish<T extends Topic>(topic: T, message: TopicMessages[T]): Promise<void> {
     if (this.pub === null || this.stopped !== null) throw new Error('RedisBus is not started');
     this.deliver(topic, message);
-    const envelope: Envelope = { o: this.instanceId, m: message };
+    const carrier = carrierOf();
+    const envelope: Envelope = carrier ? { o: this.instanceId, m: message, t: carrier } : { o: this.instanceId, m: message };
     await this.pub.publish(this.prefix + topic, stringifyWithBigInt(envelope));
     this.published++;
   }
@@ -142,7 +147,10 @@ export class RedisBus implements Bus {
     }
     this.received++;
     if (envelope.o === this.instanceId) return; // already delivered locally at publish
-    this.deliver(topic, envelope.m as TopicMessages[typeof topic]);
+    const deliver = () => this.deliver(topic, envelope.m as TopicMessages[typeof topic]);
+    // Subscribers run in the publisher's context: their spans and log lines join its trace and request.
+    if (envelope.t) context.with(contextFrom(envelope.t), deliver);
+    else deliver();
   }
 
   private deliver<T extends Topic>(topic: T, message: TopicMessages[T]): void {

@@ -78,7 +78,7 @@ export interface TopicMessages {
   orders: { kind: 'created'; data: OrderCreatedMessage } | { kind: 'updated'; data: OrderUpdatedMessage };
   /** One message per auction tick (WS `price_update`). */
   prices: PriceTickMessage;
-  /** Raw chain observations from the monitors (consumed by settlement and WS `escrow_event`). */
+  /** Raw chain observations from the chain followers (consumed by settlement and WS `escrow_event`). */
   chain: ChainEventUpdate;
   /** Secrets released by the secret gate (WS `secret_shared`, API-key holders only). */
   secrets: SecretSharedMessage;

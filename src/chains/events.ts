@@ -1,6 +1,6 @@
 /**
- * Typed chain events: what the EVM and Cardano escrow monitors report, and what the
- * settlement coordinator consumes. Both monitors produce exactly these shapes, so the
+ * Typed chain events: what the EVM and Cardano escrow decoders report, and what the
+ * settlement coordinator consumes. Both chains produce exactly these shapes, so the
  * coordinator never needs to know which chain an event came from.
  */
 import type { Hex } from '../domain/order.js';

@@ -2,7 +2,7 @@
  * Crash points: named places right after a commit where the crash test (test/e2e/crash.test.ts)
  * can kill the relayer, reproducibly, by event instead of after a sleep.
  *
- * `CRASH_AT=<point>:<n>` (e.g. `CRASH_AT=transition:escrowed:1`) makes the process kill itself
+ * `CRASH_AT=<point>:<n>` (e.g. `CRASH_AT=transition:escrowed:1`, `CRASH_AT=chain:commit:31337:3`) makes the process kill itself
  * with SIGKILL the n-th time it reaches `<point>`. Just before, it writes one line
  * `CRASH_MARKER <point> <n>` to stderr, synchronously, so the test can tell a kill that landed
  * on its point from a process that died for any other reason. Unset (production), `crashPoint`
@@ -18,8 +18,8 @@
  * | `secret:stored`       | the maker's secret committed with `secret_revealed` and the status       |
  * |                       | change announced, before the secret itself is shared with resolvers      |
  * | `bus:<topic>`         | a message was published on `<topic>` (`orders`, `secrets`, `chain`, …)   |
- * | `evm:commit`          | the EVM monitor committed a batch with its cursor (before publishing it) |
- * | `cardano:commit`      | the Cardano monitor committed a batch with its cursor (before publishing)|
+ * | `chain:commit:<chain>`| the chain follower of `<chain>` (`31337`, `cardano:devnet`, …) committed |
+ * |                       | a batch of blocks with its cursor, before publishing its updates         |
  * | `settlement:cursor`   | the settlement coordinator saved its change-sequence cursor              |
  */
 import { writeSync } from 'node:fs';

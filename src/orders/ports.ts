@@ -18,6 +18,8 @@ export interface StoredOrder {
   secret: Hex | null;
   createdAt: Date;
   updatedAt: Date;
+  /** The submitting request's W3C trace context (traceparent, baggage): later transitions join its trace. */
+  traceContext?: Record<string, string>;
 }
 
 export interface TimelineEvent {
@@ -65,6 +67,8 @@ export interface OrderRepository {
     event: NewTimelineEvent;
     /** When the order was accepted (row and timeline entry); the database's clock when absent. */
     createdAt?: Date;
+    /** The submitting request's W3C trace context, kept for the order's later transitions. */
+    traceContext?: Record<string, string> | null;
   }): Promise<'inserted' | 'duplicate'>;
   get(orderHash: Hex): Promise<StoredOrder | null>;
   list(filter: OrderFilter): Promise<OrderPage>;

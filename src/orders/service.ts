@@ -19,6 +19,7 @@ import type { OrderStatus } from '../domain/status.js';
 import { validateOrder, type SupportedChains } from '../domain/validate-order.js';
 import { crashPoint } from '../observability/crash-points.js';
 import type { RelayerMetrics } from '../observability/metrics.js';
+import { carrierOf, inSpan } from '../observability/tracing.js';
 import { RelayerError, type ErrorCode } from './errors.js';
 import type {
   EscrowQueries,
@@ -78,7 +79,11 @@ export class OrderService {
 
   async submit(input: SubmitInput): Promise<{ orderHash: Hex; status: 'active' }> {
     try {
-      const result = await this.intake(input);
+      const result = await inSpan('order intake', {}, async (span) => {
+        const r = await this.intake(input);
+        span.setAttribute('order.hash', r.orderHash);
+        return r;
+      });
       this.deps.metrics?.ordersSubmitted.inc({ result: 'accepted' });
       return result;
     } catch (err) {
@@ -154,6 +159,8 @@ export class OrderService {
       lockedOutput: null,
       event: { type: 'created' },
       createdAt,
+      // The intake's trace and request id: the coordinator's transitions of this order join them.
+      traceContext: carrierOf(),
     });
     if (inserted === 'duplicate') {
       throw new RelayerError('DUPLICATE_ORDER', 409, `order ${hash} was already submitted`, { orderHash: hash });

@@ -16,6 +16,7 @@ import { allowedFrom, isTerminal, nextStatus } from '../domain/state-machine.js'
 import { crashPoint } from '../observability/crash-points.js';
 import type { OrderStatus } from '../domain/status.js';
 import type { OrderRepository, StoredOrder } from '../orders/ports.js';
+import { contextFrom, inSpan } from '../observability/tracing.js';
 import { buildEscrowView, type EscrowView } from './escrow-view.js';
 import { publicActions } from './public-actions.js';
 import { nextStep, type SettlementPolicy } from './reconcile.js';
@@ -170,20 +171,33 @@ export class SettlementCoordinator {
         break;
       }
       const previous: OrderStatus = stored.status;
-      const updated = await orders.transition(
-        orderHash,
-        allowedFrom(step.event).filter((s) => s === previous),
-        to,
-        { type: step.event, data: step.data },
-        step.secret ? { secret: step.secret } : undefined,
+      // Each transition is a span in the trace of the request that submitted the order, and its
+      // log lines and messages carry that request's id (the context stored with the order).
+      const updated: StoredOrder | null = await inSpan(
+        'order transition',
+        { parent: contextFrom(stored.traceContext), attributes: { 'order.hash': orderHash, 'order.status.from': previous, 'order.status.to': to, 'order.event': step.event } },
+        async (span): Promise<StoredOrder | null> => {
+          const moved = await orders.transition(
+            orderHash,
+            allowedFrom(step.event).filter((s) => s === previous),
+            to,
+            { type: step.event, data: step.data },
+            step.secret ? { secret: step.secret } : undefined,
+          );
+          if (!moved) {
+            span.setAttribute('order.transition.applied', false);
+            return null;
+          }
+          logger.info({ orderHash, from: previous, to, event: step.event }, 'order transition');
+          await this.publishTransition(moved, previous, step.event, step.secret);
+          return moved;
+        },
       );
       if (!updated) {
         // Someone else moved it first (the API, another pass): re-read and re-judge.
         stored = await orders.get(orderHash);
         continue;
       }
-      logger.info({ orderHash, from: previous, to, event: step.event }, 'order transition');
-      await this.publishTransition(updated, previous, step.event, step.secret);
       stored = updated;
     }
     return stored ? { stored, view } : null;

@@ -1,6 +1,6 @@
 /**
  * ChainStateStore (src/chains/ports.ts) on the store: cursors, recent blocks and the chain
- * events the monitors report.
+ * events the chain followers report.
  *
  * `chain_events.seq` is a change sequence: every insert and every status change takes a new
  * value, so the settlement coordinator can follow all changes with `listEvents(afterSeq)`
@@ -12,6 +12,7 @@ import type { BlockRef, ChainBatch, ChainCursor, ChainStateStore } from '../chai
 import type { ChainEvent, ChainEventStatus, ChainEventUpdate } from '../chains/events.js';
 import { fromTagged, numeric, taggedJson, toBigInt } from './convert.js';
 import type { ChainEventsTable, DB } from './schema.js';
+import { assertFence, type Fence } from './fence.js';
 
 /** Serialises chain-event writers (arbitrary constant). */
 const CHAIN_EVENTS_WRITE_LOCK = 7_406_531_982_115n;
@@ -22,7 +23,16 @@ export interface StoredChainEvent extends ChainEventUpdate {
 }
 
 export class ChainStateRepository implements ChainStateStore {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** `fence`: the monitors' repository refuses writes of a leader whose epoch is over (fence.ts). */
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly fence?: Fence,
+  ) {}
+
+  /** The same store, with every write fenced by the leadership epoch. */
+  fenced(fence: Fence): ChainStateRepository {
+    return new ChainStateRepository(this.db, fence);
+  }
 
   async getCursor(chain: string): Promise<ChainCursor | null> {
     const row = await this.db.selectFrom('chain_cursors').selectAll().where('chain', '=', chain).executeTakeFirst();
@@ -37,6 +47,7 @@ export class ChainStateRepository implements ChainStateStore {
     }
     return this.db.transaction().execute(async (trx) => {
       await lockWriters(trx);
+      await assertFence(trx, this.fence);
       const observed = await insertObserved(trx, chain, batch.observed ?? []);
       const finalized = await this.#setStatus(trx, chain, batch.finalized ?? [], 'observed', 'final');
 
@@ -51,6 +62,7 @@ export class ChainStateRepository implements ChainStateStore {
   async rollback(chain: string, to: BlockRef): Promise<ChainEventUpdate[]> {
     return this.db.transaction().execute(async (trx) => {
       await lockWriters(trx);
+      await assertFence(trx, this.fence);
       const rows = await trx
         .selectFrom('chain_events')
         .select('id')

@@ -28,6 +28,8 @@ export interface PostgresLeaderLockOptions {
   key?: bigint;
   /** How often the held connection is checked (ms, default 5000); detects silent network loss. */
   checkIntervalMs?: number;
+  /** A check unanswered for this long (ms, default 3000) counts as a lost connection. */
+  checkTimeoutMs?: number;
   logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -82,12 +84,28 @@ export class PostgresLeaderLock implements LeaderLock {
         await client.end().catch(() => undefined);
         throw err;
       }
+      // The server must not free the lock before this side has noticed a partition and stopped
+      // its duties: it waits for keepalives unanswered for ≥ 10 + 3 × 5 = 25 s of silence, while
+      // this side gives up after one check unanswered (≤ checkInterval + checkTimeout = 8 s).
+      // (Ignored on a Unix socket, where there is no partition to detect.)
+      await client
+        .query(
+          "select set_config('tcp_keepalives_idle', '10', false), set_config('tcp_keepalives_interval', '5', false), set_config('tcp_keepalives_count', '3', false)",
+        )
+        .catch(() => undefined);
       this.#client = client;
       this.#held = true;
       client.on('error', (err) => this.#lost(client, err));
       client.on('end', () => this.#lost(client, new Error('leader connection closed')));
+      const checkTimeoutMs = this.#opts.checkTimeoutMs ?? 3_000;
       this.#timer = setInterval(() => {
-        client.query('select 1').catch((err: unknown) => this.#lost(client, err instanceof Error ? err : new Error(String(err))));
+        let timer: NodeJS.Timeout | undefined;
+        const unanswered = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`leader connection did not answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
+        });
+        Promise.race([client.query('select 1'), unanswered])
+          .catch((err: unknown) => this.#lost(client, err instanceof Error ? err : new Error(String(err))))
+          .finally(() => clearTimeout(timer));
       }, this.#opts.checkIntervalMs ?? 5_000);
       this.#timer.unref();
       this.#opts.logger?.info({ key: this.#key }, 'leadership acquired');

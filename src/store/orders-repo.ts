@@ -24,6 +24,7 @@ import { chainEventsOfOrder, lockChainEventWriters } from './chain-state-repo.js
 import { crashPoint } from '../observability/crash-points.js';
 import { fromTagged, numeric, taggedJson, toBigInt } from './convert.js';
 import type { DB, OrderEventsTable, OrdersTable } from './schema.js';
+import { assertFence, type Fence } from './fence.js';
 
 /** A `cursor` that this repository did not produce (the API answers 400). */
 export class InvalidCursorError extends Error {
@@ -36,7 +37,16 @@ export class InvalidCursorError extends Error {
 export const MAX_LIST_LIMIT = 500;
 
 export class OrderRepositoryImpl implements OrderRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  /** `fence`: the coordinator's repository refuses transitions of a leader whose epoch is over (fence.ts). */
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly fence?: Fence,
+  ) {}
+
+  /** The same store, with every transition fenced by the leadership epoch (the coordinator's). */
+  fenced(fence: Fence): OrderRepositoryImpl {
+    return new OrderRepositoryImpl(this.db, fence);
+  }
 
   async insert(input: {
     orderHash: Hex;
@@ -45,6 +55,7 @@ export class OrderRepositoryImpl implements OrderRepository {
     lockedOutput: string | null;
     event: NewTimelineEvent;
     createdAt?: Date;
+    traceContext?: Record<string, string> | null;
   }): Promise<'inserted' | 'duplicate'> {
     const { order } = input;
     const orderHash = normHash(input.orderHash);
@@ -70,6 +81,7 @@ export class OrderRepositoryImpl implements OrderRepository {
           auction_start: numeric(order.auction.startTime),
           auction_end: numeric(order.auction.startTime + order.auction.duration),
           ...(input.createdAt ? { created_at: input.createdAt, updated_at: input.createdAt } : {}),
+          ...(input.traceContext ? { trace_context: JSON.stringify(input.traceContext) } : {}),
         })
         // ON CONFLICT instead of catching the unique violation: the transaction stays usable
         // and nothing (no timeline event) is written for a duplicate.
@@ -137,6 +149,7 @@ export class OrderRepositoryImpl implements OrderRepository {
     if (from.length === 0) return null;
     const hash = normHash(orderHash);
     const moved = await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, this.fence);
       // The row lock makes concurrent transitions of one order queue up; each then sees the
       // status the previous one committed, so only one of several racing moves applies.
       const current = await trx
@@ -166,6 +179,7 @@ export class OrderRepositoryImpl implements OrderRepository {
       // Writers first, then the row: chain-event writers never lock order rows, and other
       // transitions never take the writers' lock, so the two orders of locking cannot deadlock.
       await lockChainEventWriters(trx);
+      await assertFence(trx, this.fence);
       const row = await trx.selectFrom('orders').selectAll().where('order_hash', '=', hash).forUpdate().executeTakeFirst();
       if (!row || !from.includes(row.status as OrderStatus)) return null;
       const refusal = guard(toStoredOrder(row), await chainEventsOfOrder(trx, hash));
@@ -242,6 +256,7 @@ function toStoredOrder(row: Selectable<OrdersTable>): StoredOrder {
     secret: row.secret as Hex | null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...(row.trace_context ? { traceContext: row.trace_context } : {}),
   };
 }
 

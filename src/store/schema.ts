@@ -36,6 +36,8 @@ export interface OrdersTable {
   auction_end: Decimal;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** W3C carrier of the submitting request (traceparent, baggage with its request id); null: none. */
+  trace_context: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 export interface OrderEventsTable {

@@ -11,6 +11,7 @@ import { chainEventsOfOrder, type ChainStateRepository } from './chain-state-rep
 import type { EscrowRepository } from './escrows-repo.js';
 import { numeric, toBigInt } from './convert.js';
 import type { DB } from './schema.js';
+import { assertFence, type Fence } from './fence.js';
 
 const CURSOR_NAME = 'settlement:coordinator';
 
@@ -22,6 +23,8 @@ export class SettlementRepository implements SettlementStore {
     private readonly db: Kysely<DB>,
     private readonly chainState: ChainStateRepository,
     private readonly escrows: EscrowRepository,
+    /** Fences the coordinator's cursor with the leadership epoch (fence.ts). */
+    private readonly fence?: Fence,
   ) {}
 
   async projectEscrow(update: ChainEventUpdate): Promise<void> {
@@ -42,11 +45,14 @@ export class SettlementRepository implements SettlementStore {
   }
 
   async saveCursor(seq: bigint): Promise<void> {
-    await this.db
-      .insertInto('chain_cursors')
-      .values({ chain: CURSOR_NAME, height: numeric(seq), hash: '', slot: null })
-      .onConflict((oc) => oc.column('chain').doUpdateSet({ height: numeric(seq), updated_at: new Date() }))
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, this.fence);
+      await trx
+        .insertInto('chain_cursors')
+        .values({ chain: CURSOR_NAME, height: numeric(seq), hash: '', slot: null })
+        .onConflict((oc) => oc.column('chain').doUpdateSet({ height: numeric(seq), updated_at: new Date() }))
+        .execute();
+    });
   }
 
   async ordersToSweep(now: number, limit: number): Promise<Hex[]> {

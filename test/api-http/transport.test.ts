@@ -100,6 +100,15 @@ describe('security headers and CORS', () => {
     expect(ok.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(String(ok.headers['access-control-allow-methods'])).toContain('POST');
     expect(String(ok.headers['access-control-allow-headers'])).toContain('content-type');
+    // A browser client of the resolver routes: DELETE a webhook with its API key header.
+    const del = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/api/webhooks/wh_1',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'x-api-key' },
+    });
+    expect(del.statusCode).toBe(204);
+    expect(String(del.headers['access-control-allow-methods'])).toContain('DELETE');
+    expect(String(del.headers['access-control-allow-headers'])).toContain('x-api-key');
     const other = await h.app.inject({
       method: 'OPTIONS',
       url: '/api/orders',
@@ -184,7 +193,9 @@ describe('operations endpoints', () => {
       expect(json(notReady).error).toMatchObject({ code: 'NOT_READY', message: expect.stringContaining('store') });
       const deep = await h.app.inject({ method: 'GET', url: '/health' });
       expect(deep.statusCode).toBe(503);
-      expect(json(deep).checks.store).toMatchObject({ status: 'down', required: true });
+      expect(deep.headers['x-request-id']).toBeTruthy();
+      expect(json(deep).error).toMatchObject({ code: 'NOT_READY', message: expect.stringContaining('store') });
+      expect(json(deep).error.details.checks.store).toMatchObject({ status: 'down', required: true });
     } finally {
       storeUp = true;
     }

@@ -26,6 +26,7 @@ export function wsConfig(ws: Partial<Config['ws']> = {}): Pick<Config, 'host' | 
       sendBufferLimitBytes: 4 * 1024 * 1024,
       heartbeatMs: 30_000,
       maxConnections: 10_000,
+      maxConnectionsPerIp: 10_000,
       ...ws,
     },
   };

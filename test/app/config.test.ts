@@ -31,6 +31,12 @@ describe('config', () => {
     ['CORS_ORIGINS', 'not-an-origin'],
     ['PRICE_TICK_MS', '0'],
     ['DEVNET', 'sometimes'],
+    ['TRUST_PROXY', 'everyone'],
+    ['TRUST_PROXY', '10.0.0.0/40'],
+    ['TRUST_PROXY', '0'],
+    ['WS_MAX_CONNECTIONS_PER_IP', '0'],
+    ['STREAM_RETENTION_HOURS', '0'],
+    ['LEADER_RETRY_MS', '5'],
   ])('refuses %s=%s with an error naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
@@ -47,6 +53,17 @@ describe('config', () => {
     expect(text).not.toContain('s3cret');
     expect(text).not.toContain('resolver-key');
     expect(text).toContain('2 configured');
+  });
+
+  it('reads the scale-out settings: trusted proxies, shared limits, stream retention, leader retry', () => {
+    const d = loadConfig({});
+    expect(d.trustProxy).toBeNull();
+    expect(d.rateLimit).toEqual({ max: 600, keyMax: 6_000, windowMs: 60_000 });
+    expect(d.ws.maxConnectionsPerIp).toBe(100);
+    expect(d.stream).toEqual({ retentionMs: 24 * 3_600_000, pollMs: 1_000 });
+    expect(d.leaderRetryMs).toBe(2_000);
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,loopback,::1' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', 'loopback', '::1']);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 
   it('the process exits non-zero with a message naming the variable', { timeout: 240_000 }, () => {

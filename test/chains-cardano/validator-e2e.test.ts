@@ -1,6 +1,6 @@
 /**
  * End to end with the committed escrow validator: the tx builders (cardano-tx/) lock
- * and withdraw through Ogmios on the devnet, the scripts really run, and the monitor reports
+ * and withdraw through Ogmios on the devnet, the scripts really run, and the escrow follower reports
  * both events from what it follows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { escrowScript } from '../../contracts/cardano/index.js';
 import { InProcessBus } from '../../src/bus/in-process.js';
 import type { ChainEventUpdate, EscrowCreatedEvent } from '../../src/chains/events.js';
-import { CardanoEscrowMonitor } from '../../src/chains/cardano/monitor.js';
+import { cardanoEscrowFollower } from '../../src/chains/cardano/escrow-follower.js';
+import type { ChainFollower } from '../../src/chains/follower.js';
 import { OgmiosProvider } from '../../cardano-tx/ogmios-provider.js';
 import { bech32ToPlutusAddress, createEscrow, Ed25519KeySigner, withdraw } from '../../cardano-tx/index.js';
 import { storeOn } from '../../src/store/index.js';
@@ -17,11 +18,11 @@ import { until } from '../devnet-cardano/support.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
 import { newSecret } from './support.js';
 
-describe('Cardano monitor with the real escrow validator', () => {
+describe('Cardano escrow follower with the real escrow validator', () => {
   let devnet: CardanoDevnet;
   let pg: TestPostgres;
   let provider: OgmiosProvider;
-  let monitor: CardanoEscrowMonitor;
+  let monitor: ChainFollower;
   const bus = new InProcessBus();
   const updates: ChainEventUpdate[] = [];
 
@@ -29,7 +30,7 @@ describe('Cardano monitor with the real escrow validator', () => {
     [devnet, pg] = await Promise.all([startCardanoDevnet({ autoBlocks: false }), withPostgres()]);
     provider = await OgmiosProvider.connect({ host: devnet.host, port: devnet.port }, { networkId: 0 });
     bus.subscribe('chain', (u) => updates.push(u));
-    monitor = new CardanoEscrowMonitor({
+    monitor = cardanoEscrowFollower({
       chain: devnet.chain,
       ogmios: { url: devnet.url },
       escrowScriptHash: escrowScript.hash,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { confirmationsOf, finalHeight, isFinal, nextRange, RangeSizer } from '../../src/chains/evm/ranges.js';
+import { confirmationsOf, finalHeight, isFinal } from '../../src/chains/finality.js';
+import { nextRange, RangeSizer } from '../../src/chains/evm/ranges.js';
 
 describe('nextRange', () => {
   it('starts at the start block when nothing was processed', () => {

@@ -40,7 +40,7 @@ describe('eth_getLogs refusals', () => {
     const expected = (await c.publicClient.getLogs({ address: logSource, fromBlock: 0n })).map((l) => `31337:${l.transactionHash}:${l.logIndex}`);
     expect(expected).toHaveLength(18);
 
-    const scanner = h.monitor({ rpcUrl: proxy.url, factory: logSource, maxBlockRange: 1_000 });
+    const scanner = h.follower({ rpcUrl: proxy.url, factory: logSource, maxBlockRange: 1_000 });
     await scanner.start();
     await waitFor(() => h.published.filter((u) => u.status === 'observed').length >= 18, 'all 18 logs');
     await scanner.stop();
@@ -52,13 +52,13 @@ describe('eth_getLogs refusals', () => {
     const fill = await fillSrcEscrow(devnet);
     const chain = String(devnet.chainId);
     const before = proxy.refusals;
-    const m1 = h.monitor({ rpcUrl: proxy.url, factory: devnet.factory, maxBlockRange: 1_000 });
+    const m1 = h.follower({ rpcUrl: proxy.url, factory: devnet.factory, maxBlockRange: 1_000 });
     await m1.start();
     await waitFor(() => h.published.some((u) => u.event.type === 'escrow_created' && u.event.orderHash === fill.orderHash), 'fill seen');
     await m1.stop();
     await c.test.mine({ blocks: 40 });
     const withdrawal = await withdrawSrc(devnet, fill);
-    const m2 = h.monitor({ rpcUrl: proxy.url, factory: devnet.factory, maxBlockRange: 1_000 });
+    const m2 = h.follower({ rpcUrl: proxy.url, factory: devnet.factory, maxBlockRange: 1_000 });
     await m2.start();
     const wId = eventId(devnet.chainId, withdrawal, withdrawal.logs.at(-1)!.logIndex);
     const seen = await waitFor(() => h.published.find((u) => u.event.id === wId), 'withdrawal attributed');

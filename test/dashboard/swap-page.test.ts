@@ -121,6 +121,12 @@ describe('order page during a devnet swap', () => {
       const home = await openPage(browser, `${relayer.httpUrl}/`);
       await home.page.waitForSelector('#fills li');
       await home.page.waitForSelector('#per-status li');
+      // Each chain's card reads its follower's status from /health: the head and the height followed.
+      for (const chain of [`evm:${evm.chainId}`, ada.chain]) {
+        const chainCard = home.page.locator(`#overview-body .card[data-chain="${chain}"]`);
+        await expect.poll(async () => chainCard.locator('.muted').textContent(), { timeout: 30_000 }).toMatch(/^followed #\d+ · lag \d+ blocks$/);
+        expect(await chainCard.locator('.big').textContent()).toMatch(/^#\d+$/);
+      }
       await home.screenshot('home-after-swap');
       expect(home.errors).toEqual([]);
     } finally {

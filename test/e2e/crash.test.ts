@@ -4,11 +4,11 @@
  * (→ executed) and one whose maker never does (→ refunded) — at least MIN_KILLS times.
  *
  * How a kill is placed: every relayer "life" gets `CRASH_AT=<point>:<n>` (the crash points of
- * src/observability/crash-points.ts, e.g. `transition:escrowed:1`, `evm:commit:3`), so it kills
+ * src/observability/crash-points.ts, e.g. `transition:escrowed:1`, `chain:commit:31337:3`), so it kills
  * itself right after the n-th time that commit happens. The point is drawn by a seeded generator
  * among points that can still happen in the state the store shows before the life starts: the
  * next transition of a live swap, the secret being stored, a chain event being published, the
- * monitors' batch commits (which recur every block). A life whose point does not come within
+ * chain followers' batch commits (which recur every block). A life whose point does not come within
  * LIFE_BOUND_MS is stopped (SIGTERM) and the next one draws again; it does not count. A kill
  * counts only if it landed: the process ended by SIGKILL *and* its stderr holds the marker line of
  * its point. Only kills that land while a swap is still live count towards MIN_KILLS; the makers'
@@ -20,7 +20,7 @@
  * twice, or any double side effect, would show), and the refund swap's secret never shared.
  *
  * Speed: the relayer is compiled once (scripts/build.ts) and the next lives wait as STANDBYS warm
- * standbys with their packages already loaded (test/support/relayer-process.ts); a life goes to the
+ * standbys with their packages already loaded (test/support/warm-relayer.ts); a life goes to the
  * first warm one.
  *
  * The seed, the kill list (point, n, landed or not) and the totals are printed; replay a failing
@@ -42,7 +42,7 @@ import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/ind
 import { approveFactory, startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
 import { createResolver } from '../../resolver/setup.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
-import { buildTempDist, WarmRelayer, writeStandbyScript } from '../support/relayer-process.js';
+import { buildTempDist, WarmRelayer, writeStandbyScript } from '../support/warm-relayer.js';
 
 const API_KEY = 'crash-test-resolver-key-0123';
 const SEED = Number(process.env.CRASH_SEED ?? 20261129);
@@ -174,9 +174,9 @@ function nextStatuses(s: Swap, landed: number): string[] {
 /**
  * One life's crash point, drawn with `random` among points that can still happen: a transition
  * ahead of a live swap (n up to the number of swaps heading there), the secret being stored, the
- * chain and settlement commits while swaps are live, or a monitor's batch commit (every block).
+ * chain and settlement commits while swaps are live, or a chain follower's batch commit (every block).
  */
-function drawTarget(random: () => number, swaps: Swap[], landed: number): CrashTarget {
+function drawTarget(random: () => number, swaps: Swap[], landed: number, chains: string[]): CrashTarget {
   const live = swaps.filter((s) => !TERMINAL.has(s.status));
   const ahead = new Map<string, number>();
   for (const s of live) for (const to of nextStatuses(s, landed)) ahead.set(to, (ahead.get(to) ?? 0) + 1);
@@ -193,7 +193,9 @@ function drawTarget(random: () => number, swaps: Swap[], landed: number): CrashT
   const commits = live.some((s) => s.status !== 'ready_for_secret') ? [{ point: 'bus:chain', maxN: 2 }, { point: 'settlement:cursor', maxN: 2 }] : [];
   if (ahead.size > 0) commits.push({ point: 'bus:orders', maxN: 1 });
   if (commits.length > 0) groups.push({ weight: 0.15, points: commits });
-  groups.push({ weight: 0.25, points: [{ point: 'evm:commit', maxN: 6 }, { point: 'cardano:commit', maxN: 3 }] });
+  // The followers commit every block (EVM: 1 s blocks; Cardano: fewer, larger steps).
+  const [evmChain, cardanoChain] = chains;
+  groups.push({ weight: 0.25, points: [{ point: `chain:commit:${evmChain}`, maxN: 6 }, { point: `chain:commit:${cardanoChain}`, maxN: 3 }] });
   const total = groups.reduce((sum, g) => sum + g.weight, 0);
   let r = random() * total;
   const group = groups.find((g) => (r -= g.weight) < 0) ?? groups[groups.length - 1]!;
@@ -319,7 +321,7 @@ describe('relayer killed with SIGKILL at seeded crash points during several swap
           startLife(draw());
         }
       };
-      const drawNow = () => drawTarget(random, swaps, landedDuringSwaps());
+      const drawNow = () => drawTarget(random, swaps, landedDuringSwaps(), [String(evm.chainId), ada.chain]);
 
       const report = (): string => {
         const kills = lives

@@ -31,7 +31,7 @@ function run(crashAt: string | undefined): Promise<{ signal: NodeJS.Signals | nu
 describe('crash points', () => {
   it('parses <point>:<n>, the point may contain colons', () => {
     expect(parseCrashAt('transition:escrowed:2')).toEqual({ point: 'transition:escrowed', n: 2 });
-    expect(parseCrashAt('evm:commit:1')).toEqual({ point: 'evm:commit', n: 1 });
+    expect(parseCrashAt('chain:commit:cardano:devnet:1')).toEqual({ point: 'chain:commit:cardano:devnet', n: 1 });
     expect(parseCrashAt(undefined)).toBeNull();
     expect(parseCrashAt('')).toBeNull();
   });

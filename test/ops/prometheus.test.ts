@@ -89,11 +89,11 @@ describe('every metric the rules and the dashboard query is served at /metrics',
   });
 
   it('scrapes a relayer following both devnets and finds each one', async () => {
-    // The monitors register their metrics once they follow the chains.
+    // The followers register their metrics once they follow the chains: one set of names, a `chain` label each.
     const text = await waitFor(async () => {
       const t = await (await fetch(`${relayer.httpUrl}/metrics`)).text();
-      return t.includes('\nevm_monitor_head_block{') && t.includes('\ncardano_monitor_connected{') ? t : undefined;
-    }, 'the monitors\' metrics');
+      return t.includes(`\nchain_follower_head_height{chain="${evm.chainId}"}`) && t.includes(`\nchain_follower_connected{chain="${cardano.chain}"} 1`) ? t : undefined;
+    }, 'the followers\' metrics');
     const served = new Map<string, string>();
     for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) served.set(m[1]!, m[2]!);
     const isServed = (name: string) => {

@@ -71,7 +71,7 @@ export interface StandaloneDevnet {
 }
 
 /** `npm run build` into a temp dir (shared with the crash test). */
-export { buildTempDist } from '../support/relayer-process.js';
+export { buildTempDist } from '../support/warm-relayer.js';
 
 /** `scripts/devnet.ts` (compiled, from `dist`) on free ports, its files in a temp dir. */
 export async function startStandaloneDevnet(dist: string): Promise<StandaloneDevnet> {

@@ -1,9 +1,9 @@
 /** The resolver's durable JSON file: atomic replace, and a torn temp file from a crash is harmless. */
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonFile } from '../../resolver/json-file.js';
+import { JsonFile, JsonFileError } from '../../resolver/json-file.js';
 
 describe('JsonFile', () => {
   const dirs: string[] = [];
@@ -39,9 +39,22 @@ describe('JsonFile', () => {
     await expect(stat(`${path}.tmp`)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('says so when the file itself is not JSON (never by its own writes: only someone else can do that)', async () => {
+  it('refuses a file that is not JSON (never by its own writes: only someone else can do that), naming the file and not its content', async () => {
     const path = join(await freshDir(), 'jobs.json');
-    await writeFile(path, '{"not json');
-    await expect(new JsonFile(path).read()).rejects.toThrow(SyntaxError);
+    await writeFile(path, '{"secret":"0xdeadbeef');
+    const err = await new JsonFile(path).read().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JsonFileError);
+    expect((err as Error).message).toContain(path);
+    expect((err as Error).message).toContain('not valid JSON');
+    expect((err as Error).message).not.toContain('deadbeef');
+  });
+
+  it('refuses a file it may not read, instead of reading it as empty', async () => {
+    const path = join(await freshDir(), 'jobs.json');
+    await new JsonFile(path).write([{ n: 1 }]);
+    // A directory where the file should be: EISDIR, the same for root (who may read any file).
+    await rm(path);
+    await mkdir(path);
+    await expect(new JsonFile(path).read()).rejects.toThrow(/cannot be read \(EISDIR\)/);
   });
 });

@@ -98,7 +98,7 @@ export const ENGINES = [
 
 /** Empties every store table (for a shared database between tests). */
 export async function truncateAll(database: Database): Promise<void> {
-  await sql`truncate table order_events, orders, escrows, chain_events, chain_blocks, chain_cursors restart identity`.execute(
+  await sql`truncate table order_events, orders, escrows, chain_events, chain_blocks, chain_cursors, stream_events restart identity`.execute(
     database.db,
   );
 }

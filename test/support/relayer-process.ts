@@ -1,169 +1,69 @@
 /**
- * The relayer as its own OS process, started quickly enough to be killed and restarted dozens of
- * times in one test on a loaded machine.
- *
- * - `buildTempDist()` compiles the relayer once (`scripts/build.ts`, plain JavaScript, no tsx in
- *   the child) into a temp dir next to a link to node_modules.
- * - `WarmRelayer.spawn()` starts a *standby*: a node process that has already imported every
- *   package the relayer uses (most of the start-up time: viem, kysely, the Cardano SDK, …) and
- *   waits for one line on stdin. `go(env)` sends the settings (including `CRASH_AT`); only then
- *   does the standby set them and import `src/main.js`, so module-level settings such as the
- *   crash point are read as in a plain `node dist/src/main.js`. A standby, and the relayer it
- *   becomes, exits when stdin closes, so a test that dies leaves no process behind.
+ * A relayer as its own process (`node --import tsx src/main.ts`), on ports chosen up front so it
+ * can be killed (SIGKILL) and started again on the same ones.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtemp, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { buildDist } from '../../scripts/build.js';
+import { freePort } from './ports.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-/**
- * `npm run build` into a temp dir, next to a link to node_modules (the container's layout). Tests
- * run the compiled tools and relayer from it: plain node, and much faster to start than tsx.
- */
-export async function buildTempDist(): Promise<string> {
-  const out = await mkdtemp(path.join(tmpdir(), 'dist-'));
-  await buildDist(out);
-  await symlink(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'));
-  return out;
+export interface RelayerProcess {
+  name: string;
+  httpPort: number;
+  wsPort: number;
+  httpUrl: string;
+  pid(): number | undefined;
+  running(): boolean;
+  /** Resolves when /health/ready answers 200. */
+  ready(timeoutMs?: number): Promise<void>;
+  start(): void;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** The process's stderr/stdout so far (LOG_LEVEL decides how much). */
+  output(): string;
 }
 
-const STANDBY_SCRIPT = 'relayer-standby.mjs';
-
-/** Every package the compiled relayer imports statically (bare specifiers in dist/src and the Cardano contract). */
-function relayerPackages(dist: string): string[] {
-  const found = new Set<string>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const file = path.join(dir, name);
-      if (statSync(file).isDirectory()) walk(file);
-      else if (file.endsWith('.js')) {
-        for (const m of readFileSync(file, 'utf8').matchAll(/^import\s[^'"]*?from\s*["']([^./"'][^"']*)["']/gm)) found.add(m[1]!);
+export async function relayerProcess(name: string, env: Record<string, string>): Promise<RelayerProcess> {
+  const [httpPort, wsPort] = [await freePort(), await freePort()];
+  let child: ChildProcess | null = null;
+  let out = '';
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  const self: RelayerProcess = {
+    name,
+    httpPort,
+    wsPort,
+    httpUrl,
+    pid: () => child?.pid,
+    running: () => child !== null && child.exitCode === null && child.signalCode === null,
+    start() {
+      child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'src/main.ts'], {
+        env: { ...process.env, HOST: '127.0.0.1', HTTP_PORT: String(httpPort), WS_PORT: String(wsPort), DEVNET: 'off', LOG_LEVEL: 'warn', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const keep = (d: Buffer) => {
+        out = (out + d.toString()).slice(-200_000);
+      };
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
+    },
+    async ready(timeoutMs = 180_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (!self.running()) throw new Error(`relayer ${name} exited:\n${out.slice(-4_000)}`);
+        try {
+          if ((await fetch(`${httpUrl}/health/ready`)).status === 200) return;
+        } catch {
+          // not listening yet
+        }
+        if (Date.now() > deadline) throw new Error(`relayer ${name} not ready after ${timeoutMs} ms:\n${out.slice(-4_000)}`);
+        await new Promise((r) => setTimeout(r, 250));
       }
-    }
+    },
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const exited = new Promise((resolve) => c.once('exit', resolve));
+      c.kill(signal);
+      await exited;
+    },
+    output: () => out,
   };
-  walk(path.join(dist, 'src'));
-  walk(path.join(dist, 'contracts/cardano'));
-  return [...found].filter((p) => !p.startsWith('node:')).sort();
-}
-
-/** Writes the standby entry into `dist` (once per build). */
-export function writeStandbyScript(dist: string): string {
-  const script = `// Generated by test/support/relayer-process.ts: a warm standby of the relayer.
-import { fileURLToPath } from 'node:url';
-const packages = ${JSON.stringify(relayerPackages(dist))};
-let line = '';
-let started = false;
-const go = new Promise((resolve) => {
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk) => {
-    line += chunk;
-    const end = line.indexOf('\\n');
-    if (end >= 0 && !started) resolve(line.slice(0, end));
-  });
-  // The test went away: so does this process, standby or relayer.
-  process.stdin.on('end', () => process.kill(process.pid, 'SIGKILL'));
-});
-for (const p of packages) await import(p);
-process.stdout.write('STANDBY_READY\\n');
-const env = JSON.parse(await go);
-started = true;
-Object.assign(process.env, env);
-const main = new URL('./src/main.js', import.meta.url);
-// main.js starts the relayer only when it is the entry point.
-process.argv[1] = fileURLToPath(main);
-await import(main.href);
-`;
-  const file = path.join(dist, STANDBY_SCRIPT);
-  writeFileSync(file, script);
-  return file;
-}
-
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** One relayer process: a standby until `go`, then a relayer. Keeps the tail of its output. */
-export class WarmRelayer {
-  readonly exited: Promise<Exit>;
-  private out = '';
-  private err = '';
-  private exit: Exit | null = null;
-  private sent = false;
-  /** Date.now() when the packages were loaded, when `go` was sent, and when the relayer said it runs. */
-  warmAt: number | null = null;
-  goAt: number | null = null;
-  runningAt: number | null = null;
-
-  private constructor(private readonly child: ChildProcess) {
-    const keep = (s: string, d: Buffer) => (s + d.toString()).slice(-20_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      this.out = keep(this.out, d);
-      if (this.warmAt === null && this.out.includes('STANDBY_READY\n')) this.warmAt = Date.now();
-      if (this.runningAt === null && this.out.includes('Fusion relayer is running.')) this.runningAt = Date.now();
-    });
-    child.stderr!.on('data', (d: Buffer) => (this.err = keep(this.err, d)));
-    // 'close', not 'exit': by then stderr is read to its end (the crash marker is the last line).
-    this.exited = new Promise((resolve) =>
-      child.on('close', (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-      }),
-    );
-  }
-
-  /** Starts a standby from a dist with the standby script (see `writeStandbyScript`). */
-  static spawn(dist: string, env: Record<string, string | undefined> = {}): WarmRelayer {
-    const { CRASH_AT: _ignored, ...inherited } = process.env;
-    const child = spawn(process.execPath, [path.join(dist, STANDBY_SCRIPT)], {
-      cwd: dist,
-      env: { ...inherited, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    return new WarmRelayer(child);
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  /** Hands the settings over; the standby becomes a relayer (right away if warm, else once warm). */
-  go(env: Record<string, string>): void {
-    if (this.sent) throw new Error('go() called twice');
-    this.sent = true;
-    this.goAt = Date.now();
-    this.child.stdin!.write(`${JSON.stringify(env)}\n`);
-  }
-
-  exitStatus(): Exit | null {
-    return this.exit;
-  }
-
-  stdout(): string {
-    return this.out;
-  }
-
-  stderr(): string {
-    return this.err;
-  }
-
-  /** SIGTERM (a clean stop), SIGKILL after `graceMs`; resolves once the process is gone. */
-  async stop(graceMs = 15_000): Promise<Exit> {
-    if (this.exit) return this.exit;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    const exit = await this.exited;
-    clearTimeout(timer);
-    return exit;
-  }
-
-  async kill(): Promise<Exit> {
-    if (this.exit) return this.exit;
-    this.child.kill('SIGKILL');
-    return this.exited;
-  }
+  return self;
 }

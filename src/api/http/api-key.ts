@@ -6,6 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import { RelayerError } from '../../orders/errors.js';
 import type { ApiKeys } from '../api-keys.js';
+import { logSecurityEvent } from './security-events.js';
 
 export function apiKeyOf(request: FastifyRequest): string | undefined {
   const header = request.headers['x-api-key'];
@@ -15,9 +16,15 @@ export function apiKeyOf(request: FastifyRequest): string | undefined {
   return bearer?.[1];
 }
 
-/** The request's key if it is a configured one; otherwise 401 UNAUTHORIZED with `message`. */
+/**
+ * The request's key if it is a configured one; otherwise 401 UNAUTHORIZED with `message`, logged
+ * as the security event `api_key_rejected` (reason `missing` or `unknown`; never the key).
+ */
 export function requireApiKey(request: FastifyRequest, keys: ApiKeys, message: string): string {
   const key = apiKeyOf(request);
-  if (key === undefined || !keys.matches(key)) throw new RelayerError('UNAUTHORIZED', 401, message);
+  if (key === undefined || !keys.matches(key)) {
+    logSecurityEvent(request, 'api_key_rejected', { reason: key === undefined ? 'missing' : 'unknown' });
+    throw new RelayerError('UNAUTHORIZED', 401, message);
+  }
   return key;
 }

@@ -13,13 +13,18 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { HealthRegistry } from '../../observability/health.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
 import { RelayerError } from '../../orders/errors.js';
 import type { OrderService } from '../../orders/service.js';
+import { trace } from '@opentelemetry/api';
+import { activeRequestId } from '../../observability/tracing.js';
 import { clientErrorHandler } from './client-errors.js';
-import { requestIdOf } from '../raw-response.js';
+import { assignedRequestId, serverFactory, type TlsMaterial } from './server-factory.js';
+import { logSecurityEvent } from './security-events.js';
 import { clipInput } from './echo.js';
 import { codeForStatus, errorBody, sendError, toErrorResponse } from './errors.js';
 import { ErrorSchema } from './schemas.js';
@@ -29,17 +34,27 @@ import { registerEscrowRoutes } from './routes/escrows.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerPublicActionRoutes, type PublicActionsSource } from './routes/public-actions.js';
 import { ApiKeys } from '../api-keys.js';
+import { apiKeyOf } from './api-key.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
 import type { WebhookService } from '../../webhooks/service.js';
 
 export interface HttpAppDeps {
-  config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'evm'> & Partial<Pick<Config, 'apiKeys'>>;
+  config: Pick<Config, 'corsOrigins' | 'rateLimit' | 'bodyLimitBytes' | 'evm'> & Partial<Pick<Config, 'apiKeys' | 'trustProxy'>>;
+  /**
+   * Shared rate-limit counters (ioredis), so the limits hold across instances; `prefix` keeps
+   * deployments sharing one Redis apart. Without it each instance counts on its own.
+   */
+  rateLimitStore?: { redis: Redis; prefix: string };
   orders: OrderService;
   /** Serves GET /api/public-actions; the route is absent without it. */
   publicActions?: PublicActionsSource;
   /** Serves /api/webhooks; the routes are absent without it. */
   webhooks?: WebhookService;
+  /** The resolver keys (shared with the WS gateway, replaced on SIGHUP); default: config.apiKeys. */
+  apiKeys?: ApiKeys;
+  /** Serve HTTPS (and WSS on /ws) with this certificate and key. */
+  tls?: TlsMaterial;
   health: HealthRegistry;
   metrics: RelayerMetrics;
   logger: Logger;
@@ -75,7 +90,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     loggerInstance: deps.logger,
     // One line per request, written by the onResponse hook below (no bodies).
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: requestIdOf,
+    // HTTP or HTTPS, each request in its own trace context from its first byte (server-factory.ts).
+    serverFactory: serverFactory(deps.tls) as never,
+    genReqId: assignedRequestId,
+    // The logger's mixin already writes the reqId of the request's context: don't bind it twice.
+    childLoggerFactory: (logger, bindings, opts) =>
+      logger.child(activeRequestId() === bindings.reqId ? {} : bindings, opts),
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -90,6 +110,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     return503OnClosing: false,
     // Node would answer a Host-less HTTP/1.1 request with a bare 400 of its own; the onRequest hook does it in our model.
     http: { requireHostHeader: false },
+    // request.ip (rate limits, logs): X-Forwarded-For only from the proxies TRUST_PROXY names.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : (config.trustProxy ?? false),
     // A JSON API: numbers stay numbers, strings stay strings; validation is typebox's.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpApp;
@@ -111,6 +133,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    const route = request.routeOptions.url;
+    if (route !== undefined) trace.getActiveSpan()?.updateName(`${request.method} ${route}`).setAttribute('http.route', route);
     if (closing) throw new RelayerError('SHUTTING_DOWN', 503, 'the relayer is shutting down; retry on another instance');
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       throw new RelayerError('BAD_REQUEST', 400, 'an HTTP/1.1 request needs a Host header');
@@ -156,15 +180,34 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   await app.register(helmet, { global: true });
   await app.register(cors, {
     origin: config.corsOrigins,
-    methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'x-request-id', 'authorization'],
+    // DELETE: a browser client removes its webhooks; x-api-key: the resolver routes' key header.
+    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'x-request-id', 'authorization', 'x-api-key'],
     exposedHeaders: ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
     maxAge: 600,
   });
+  // Resolvers are counted per API key (a configured one: a made-up key is just another
+  // anonymous client), everyone else per client address. Keys are hashed before they reach Redis.
+  // The one key set of the resolver routes (shared with the WS gateway, replaced on SIGHUP).
+  const apiKeys = deps.apiKeys ?? new ApiKeys(config.apiKeys ?? []);
   await app.register(rateLimit, {
     global: true,
-    max: config.rateLimit.max,
+    keyGenerator: (request) => {
+      const key = apiKeyOf(request);
+      if (key !== undefined && apiKeys.matches(key)) return `key:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+      return `ip:${request.ip}`;
+    },
+    max: async (_request, key) => (key.startsWith('key:') ? config.rateLimit.keyMax : config.rateLimit.max),
     timeWindow: config.rateLimit.windowMs,
+    onExceeded: (request) => logSecurityEvent(request, 'rate_limited', { limit: config.rateLimit.max, windowMs: config.rateLimit.windowMs }),
+    ...(deps.rateLimitStore
+      ? {
+          redis: deps.rateLimitStore.redis,
+          nameSpace: `${deps.rateLimitStore.prefix}ratelimit:`,
+          // Redis down: serve (unlimited) rather than refuse everyone; /health reports Redis down.
+          skipOnError: true,
+        }
+      : {}),
     errorResponseBuilder: (_request, context) =>
       new RelayerError('RATE_LIMITED', 429, `rate limit of ${context.max} requests per ${context.after} exceeded; retry after the Retry-After seconds`),
   });
@@ -220,8 +263,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   registerEscrowRoutes(app, { orders });
   registerOpsRoutes(app, { health, metrics, orders });
   registerDashboardRoutes(app);
-  if (deps.webhooks) registerWebhookRoutes(app, { webhooks: deps.webhooks, apiKeys: new ApiKeys(config.apiKeys ?? []) });
-  if (deps.publicActions) registerPublicActionRoutes(app, { actions: deps.publicActions, apiKeys: new ApiKeys(config.apiKeys ?? []) });
+  if (deps.webhooks) registerWebhookRoutes(app, { webhooks: deps.webhooks, apiKeys });
+  if (deps.publicActions) registerPublicActionRoutes(app, { actions: deps.publicActions, apiKeys });
   return app;
 }
 
@@ -245,4 +288,9 @@ function patternOf(url: string): RegExp {
     .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\*/g, '.*')))
     .join('/');
   return new RegExp(`^${body}$`);
+}
+
+/** fastify's trustProxy as a hop count: the nearest `hops` proxies are believed. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }

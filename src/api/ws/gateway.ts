@@ -4,7 +4,9 @@
  * lifecycle, heartbeat, seq and sending with backpressure; ops.ts: what clients ask;
  * channels.ts: who is on which channel; routing.ts: bus events → channel messages.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { clientAddressOf } from '../client-address.js';
+import { LocalConnectionQuota, type ConnectionQuota } from './ip-quota.js';
 import type { Bus, Unsubscribe } from '../../bus/types.js';
 import type { Config } from '../../config.js';
 import type { HealthResult } from '../../observability/health.js';
@@ -18,9 +20,15 @@ import { Ops } from './ops.js';
 import { CLOSE } from './protocol.js';
 import { Routing } from './routing.js';
 import { WsServer } from './server.js';
+import { StreamTail } from './stream.js';
+import type { EventStreamSource } from '../../store/stream-repo.js';
 
 export interface WsGatewayOptions {
   config: Pick<Config, 'host' | 'wsPort' | 'apiKeys' | 'ws'>;
+  /** The resolver keys (shared with HTTP, replaced on SIGHUP); default: config.apiKeys. */
+  apiKeys?: ApiKeys;
+  /** Serve WSS on its own port with this certificate and key. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
   bus: Bus;
   logger: Logger;
   metrics: Pick<RelayerMetrics, 'wsConnections' | 'wsMessagesSent' | 'wsMessagesReceived' | 'wsDisconnects'>;
@@ -28,6 +36,15 @@ export interface WsGatewayOptions {
   listen?: boolean;
   /** Invalid messages tolerated on one connection before it is closed with 1008. */
   maxInvalidMessages?: number;
+  /**
+   * The stored event stream: order, escrow and secret events then come from it, numbered
+   * (`eventId`), and `subscribe` may resume with `since`. Without it they come from the bus.
+   */
+  stream?: { source: EventStreamSource; pollMs?: number };
+  /** Connections per client address (default: counted in this process, `ws.maxConnectionsPerIp`). */
+  quota?: ConnectionQuota;
+  /** The client address of an upgrade (default: the socket's peer; see src/api/client-address.ts). */
+  clientAddress?: (req: IncomingMessage) => string;
 }
 
 export interface WsGatewayStatus {
@@ -42,6 +59,8 @@ export class WsGateway {
   private readonly server: WsServer;
   private readonly connections: Connections;
   private readonly routing: Routing;
+  private readonly stream: StreamTail | undefined;
+  private readonly quota: ConnectionQuota;
   private readonly unsubscribes: Unsubscribe[] = [];
   private started: Promise<void> | null = null;
   private stopped: Promise<void> | null = null;
@@ -50,8 +69,21 @@ export class WsGateway {
     const { config, logger, metrics } = opts;
     const index = new ChannelIndex<Connection>();
     const limits: SendLimits = { bufferLimitBytes: config.ws.sendBufferLimitBytes, tickBytes: 0 };
+    this.routing = new Routing({ index, limits, metrics });
+    const routing = this.routing;
+    this.stream = opts.stream
+      ? new StreamTail({
+          source: opts.stream.source,
+          deliver: (e) => routing.deliverStream(e),
+          replayTo: (c, e, channels) => routing.replayTo(c, e, channels),
+          logger,
+          pollMs: opts.stream.pollMs ?? 1_000,
+        })
+      : undefined;
     const ops = new Ops({
-      apiKeys: new ApiKeys(config.apiKeys),
+      ...(this.stream ? { stream: this.stream } : {}),
+      apiKeys: opts.apiKeys ?? new ApiKeys(config.apiKeys),
+      logger,
       index,
       maxSubscriptions: config.ws.maxSubscriptions,
       maxInvalid: opts.maxInvalidMessages ?? 20,
@@ -66,8 +98,18 @@ export class WsGateway {
       metrics,
       onMessage: (c, data, isBinary) => ops.handle(c, data, isBinary),
     });
-    this.routing = new Routing({ index, limits, metrics });
+    this.quota = opts.quota ?? new LocalConnectionQuota(config.ws.maxConnectionsPerIp);
+    const quota = this.quota;
+    const clientAddress = opts.clientAddress ?? clientAddressOf(null);
+    const perIp = config.ws.maxConnectionsPerIp;
     this.server = new WsServer({
+      ...(opts.tls ? { tls: opts.tls } : {}),
+      claim: async (req) => {
+        const release = await quota.acquire(clientAddress(req));
+        if (release !== null) return { release };
+        metrics.wsDisconnects.inc({ reason: 'max_connections_per_ip' });
+        return { status: 429, code: 'TOO_MANY_CONNECTIONS', message: `at most ${perIp} WebSocket connections per client address; close one first` };
+      },
       maxMessageBytes: config.ws.maxMessageBytes,
       admit: () => {
         if (this.started === null || this.stopped !== null) {
@@ -92,7 +134,8 @@ export class WsGateway {
   }
 
   private async open(): Promise<void> {
-    this.unsubscribes.push(...this.routing.subscribe(this.opts.bus));
+    if (this.stream) await this.stream.start();
+    this.unsubscribes.push(...this.routing.subscribe(this.opts.bus, this.stream));
     this.connections.startHeartbeat();
     if (this.opts.listen === false) return;
     await this.server.listen(this.opts.config.wsPort, this.opts.config.host);
@@ -134,6 +177,8 @@ export class WsGateway {
 
   private async close(graceMs: number): Promise<void> {
     for (const off of this.unsubscribes.splice(0)) off();
+    this.stream?.stop();
+    this.quota.stop();
     this.server.detachAll();
     await this.connections.closeAll(graceMs);
     await this.server.close();

@@ -3,10 +3,13 @@
  * `error` message that changes nothing; too many of them close the connection (1008).
  */
 import type { RawData } from 'ws';
+import type { Logger } from '../../observability/logger.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
+import { logSecurityEvent } from '../../observability/security-events.js';
 import type { ApiKeys } from '../api-keys.js';
 import type { ChannelIndex } from './channels.js';
 import type { Connection } from './connection.js';
+import type { StreamTail } from './stream.js';
 import { CLOSE, frame, normalizeChannel, parseClientMessage, type ClientOp, type MessageType, type ProtocolError, type RequestId } from './protocol.js';
 
 export interface OpsOptions {
@@ -16,6 +19,10 @@ export interface OpsOptions {
   /** Invalid messages tolerated on one connection before it is closed with 1008. */
   maxInvalid: number;
   metrics: Pick<RelayerMetrics, 'wsMessagesSent' | 'wsMessagesReceived'>;
+  /** Where refused `auth` ops are logged as the security event `api_key_rejected`. */
+  logger?: Pick<Logger, 'warn'>;
+  /** The event stream, when the gateway has one: `subscribe` with `since` resumes from it. */
+  stream?: StreamTail;
 }
 
 export class Ops {
@@ -34,7 +41,7 @@ export class Ops {
     this.opts.metrics.wsMessagesReceived.inc({ op: parsed.op });
     switch (parsed.op) {
       case 'subscribe':
-        return this.subscribe(c, parsed.channels, parsed.id);
+        return this.subscribe(c, parsed.channels, parsed.id, parsed.since);
       case 'unsubscribe':
         return this.unsubscribe(c, parsed.channels, parsed.id);
       case 'ping':
@@ -42,6 +49,7 @@ export class Ops {
       case 'auth':
         // The key is checked and dropped here; it is never logged or echoed.
         if (!this.opts.apiKeys.matches(parsed.apiKey)) {
+          if (this.opts.logger) logSecurityEvent(this.opts.logger, 'api_key_rejected', { transport: 'ws', ip: remoteAddressOf(c), reason: 'unknown' });
           return this.fail(c, { code: 'UNAUTHORIZED', message: 'unknown API key', op: 'auth', id: parsed.id });
         }
         c.authenticated = true;
@@ -49,7 +57,7 @@ export class Ops {
     }
   }
 
-  private subscribe(c: Connection, requested: string[], id: RequestId | undefined): void {
+  private subscribe(c: Connection, requested: string[], id: RequestId | undefined, since?: bigint): void {
     const { maxSubscriptions } = this.opts;
     if (requested.length > maxSubscriptions) return this.tooMany(c, id);
     const channels = this.normalizeAll(c, requested, 'subscribe', id);
@@ -65,8 +73,25 @@ export class Ops {
     }
     const added = channels.filter((ch) => !c.channels.has(ch));
     if (c.channels.size + added.length > maxSubscriptions) return this.tooMany(c, id);
-    for (const ch of added) this.opts.index.add(c, ch);
-    this.reply(c, 'subscribed', withId({ channels, subscriptions: [...c.channels] }, id));
+    if (since === undefined) {
+      for (const ch of added) this.opts.index.add(c, ch);
+      return this.reply(c, 'subscribed', withId({ channels, subscriptions: [...c.channels] }, id));
+    }
+    const stream = this.opts.stream;
+    if (stream === undefined) {
+      return this.fail(c, { code: 'RESUME_UNAVAILABLE', message: 'this relayer keeps no event stream to resume from', op: 'subscribe', id });
+    }
+    // Subscribed and acknowledged in the stream's queue, then the missed events of the added
+    // channels follow (after the ack, before any live event).
+    void stream.resume(c, since, {
+      apply: () => {
+        const fresh = channels.filter((ch) => !c.channels.has(ch));
+        for (const ch of fresh) this.opts.index.add(c, ch);
+        this.reply(c, 'subscribed', withId({ channels, subscriptions: [...c.channels], since: since.toString() }, id));
+        return new Set(fresh);
+      },
+      refuse: (err) => this.fail(c, { ...err, op: 'subscribe', id }),
+    });
   }
 
   private unsubscribe(c: Connection, requested: string[], id: RequestId | undefined): void {
@@ -120,4 +145,8 @@ function rawText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data).toString('utf8');
+}
+
+function remoteAddressOf(c: Connection): string | undefined {
+  return (c.socket as { remoteAddress?: string }).remoteAddress;
 }

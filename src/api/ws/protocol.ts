@@ -10,6 +10,9 @@ export const ERROR_CODES = [
   'INVALID_CHANNEL',
   'UNAUTHORIZED',
   'TOO_MANY_SUBSCRIPTIONS',
+  'INVALID_SINCE',
+  'SINCE_EXPIRED',
+  'RESUME_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -42,7 +45,8 @@ export type MessageType =
 export type RequestId = string | number;
 
 export type ClientOp =
-  | { op: 'subscribe'; channels: string[]; id?: RequestId }
+  /** `since`: resume after this stream event id (decimal string): replay what was missed. */
+  | { op: 'subscribe'; channels: string[]; since?: bigint; id?: RequestId }
   | { op: 'unsubscribe'; channels: string[]; id?: RequestId }
   | { op: 'ping'; id?: RequestId }
   | { op: 'auth'; apiKey: string; id?: RequestId };
@@ -79,6 +83,16 @@ export function parseClientMessage(text: string): ClientOp | ProtocolError {
       const channels = m.channels;
       if (!Array.isArray(channels) || channels.length === 0 || !channels.every((c) => typeof c === 'string')) {
         return withId({ code: 'INVALID_MESSAGE', message: '"channels" must be a non-empty array of strings', op: m.op } as ProtocolError);
+      }
+      if (m.op === 'subscribe' && m.since !== undefined) {
+        // A decimal string (ids outgrow JS numbers in principle); a safe integer is accepted too.
+        const since = typeof m.since === 'string' && /^(0|[1-9][0-9]{0,18})$/.test(m.since) ? BigInt(m.since)
+          : typeof m.since === 'number' && Number.isSafeInteger(m.since) && m.since >= 0 ? BigInt(m.since)
+          : null;
+        if (since === null) {
+          return withId({ code: 'INVALID_SINCE', message: '"since" must be a stream event id: a decimal string', op: 'subscribe' } as ProtocolError);
+        }
+        return withId({ op: 'subscribe' as const, channels: channels as string[], since });
       }
       return withId({ op: m.op as 'subscribe' | 'unsubscribe', channels: channels as string[] }) as ClientOp;
     }
@@ -138,6 +152,8 @@ export function frame(type: MessageType, data: unknown, now: number = Date.now()
   return frameJson(type, JSON.stringify(data), now);
 }
 
-export function frameJson(type: MessageType, dataJson: string, now: number = Date.now()): Frame {
-  return { type, head: `{"type":"${type}","seq":`, tail: `,"ts":${now},"data":${dataJson}}` };
+/** `eventId`: the stream event id of an order, escrow or secret event (what `since` resumes from). */
+export function frameJson(type: MessageType, dataJson: string, now: number = Date.now(), eventId?: bigint): Frame {
+  const id = eventId === undefined ? '' : `,"eventId":"${eventId}"`;
+  return { type, head: `{"type":"${type}","seq":`, tail: `${id},"ts":${now},"data":${dataJson}}` };
 }

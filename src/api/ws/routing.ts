@@ -3,8 +3,11 @@
  * channels, and serialized once (only if someone listens); `seq` is spliced in per socket.
  */
 import type { Bus, PriceTickMessage, TopicMessages, Unsubscribe } from '../../bus/types.js';
+import type { StreamEvent } from '../../store/stream-repo.js';
 import type { ChainEventUpdate } from '../../chains/events.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
+import { SpanKind, tracer } from '../../observability/tracing.js';
+import type { Span } from '@opentelemetry/api';
 import type { ChannelIndex } from './channels.js';
 import type { Connection, SendLimits } from './connection.js';
 import { frame, frameJson, wireJson, type Frame } from './protocol.js';
@@ -21,15 +24,40 @@ export class Routing {
 
   constructor(private readonly opts: RoutingOptions) {}
 
-  /** Subscribes to every topic the gateway serves; returns the unsubscribes. */
-  subscribe(bus: Bus): Unsubscribe[] {
+  /**
+   * Subscribes to every topic the gateway serves; returns the unsubscribes. With `stream`, order
+   * and chain events come from the event stream instead (numbered, resumable): their bus
+   * messages only wake the stream up. Bus secrets are still passed on live (without an eventId):
+   * they are the coordinator's re-announcements.
+   */
+  subscribe(bus: Bus, stream?: { wake(): void }): Unsubscribe[] {
     return [
-      bus.subscribe('orders', (m) => this.onOrder(m)),
+      stream ? bus.subscribe('orders', () => stream.wake()) : bus.subscribe('orders', (m) => this.onOrder(m)),
       bus.subscribe('prices', (m) => this.onPrices(m)),
-      bus.subscribe('chain', (m) => this.onChain(m)),
-      bus.subscribe('secrets', (m) => this.onSecret(m)),
+      stream ? bus.subscribe('chain', () => stream.wake()) : bus.subscribe('chain', (m) => this.onChain(m)),
+      bus.subscribe('secrets', (m) => {
+        stream?.wake();
+        this.onSecret(m);
+      }),
       bus.subscribe('actions', (m) => this.onPublicAction(m)),
     ];
+  }
+
+  /** One event of the stream, live: to every connection on its channels, with its eventId. */
+  deliverStream(e: StreamEvent): void {
+    this.fanout(streamChannels(e), () => streamFrame(e));
+  }
+
+  /**
+   * One event of the stream replayed to `c` alone, if it is on one of `channels` (the channels a
+   * resuming subscribe added). Returns whether it was sent.
+   */
+  replayTo(c: Connection, e: StreamEvent, channels: ReadonlySet<string>): boolean {
+    if (!streamChannels(e).some((ch) => channels.has(ch))) return false;
+    const f = streamFrame(e);
+    if (!c.send(f)) return false;
+    this.opts.metrics.wsMessagesSent.inc({ type: f.type });
+    return true;
   }
 
   /**
@@ -37,14 +65,19 @@ export class Routing {
    * it only if someone is listening. Returns the mark used, so a later, narrower pass can skip
    * the connections this one reached.
    */
-  private fanout(channels: readonly string[], build: () => Frame): number {
+  private fanout(channels: readonly string[], build: () => Frame, traced = true): number {
     const mark = ++this.eventMark;
     let f: Frame | null = null;
+    let span: Span | null = null;
     let sent = 0;
     for (const ch of channels) {
       const set = this.opts.index.members(ch);
       if (set === undefined) continue;
-      f ??= build();
+      if (f === null) {
+        f = build();
+        // A span in the trace of the work that published the event (the bus delivers in its context).
+        if (traced) span = tracer().startSpan(`ws send ${f.type}`, { kind: SpanKind.PRODUCER, attributes: { 'ws.message.type': f.type } });
+      }
       for (const c of set) {
         if (c.mark === mark) continue;
         c.mark = mark;
@@ -52,19 +85,16 @@ export class Routing {
       }
     }
     if (f !== null && sent > 0) this.opts.metrics.wsMessagesSent.inc({ type: f.type }, sent);
+    span?.setAttribute('ws.recipients', sent).end();
     return mark;
   }
 
   private onOrder(m: TopicMessages['orders']): void {
-    const channels = ['orders', `order:${m.data.orderHash.toLowerCase()}`, `maker:${m.data.maker.toLowerCase()}`];
-    if (m.kind === 'created') this.fanout(channels, () => frame('order_created', m.data));
-    else this.fanout(channels, () => frame('order_updated', m.data));
+    this.fanout(orderChannels(m), () => frame(m.kind === 'created' ? 'order_created' : 'order_updated', m.data));
   }
 
   private onChain(update: ChainEventUpdate): void {
-    const orderHash = 'orderHash' in update.event ? update.event.orderHash : undefined;
-    const channels = orderHash === undefined ? ['escrows'] : ['escrows', `order:${orderHash.toLowerCase()}`];
-    this.fanout(channels, () => frameJson('escrow_event', wireJson({ status: update.status, event: update.event })));
+    this.fanout(chainChannels(update), () => frameJson('escrow_event', wireJson({ status: update.status, event: update.event })));
   }
 
   private onSecret(m: TopicMessages['secrets']): void {
@@ -87,7 +117,7 @@ export class Routing {
       const f = frame('price_update', m);
       this.opts.limits.tickBytes = f.tail.length;
       return f;
-    });
+    }, false); // a tick a second belongs to no request's trace
     const { index } = this.opts;
     if (!index.hasOrderChannels) return;
     const now = Date.now();
@@ -101,5 +131,38 @@ export class Routing {
       }
     }
     if (sent > 0) this.opts.metrics.wsMessagesSent.inc({ type: 'price_update' }, sent);
+  }
+}
+
+function orderChannels(m: TopicMessages['orders']): string[] {
+  return ['orders', `order:${m.data.orderHash.toLowerCase()}`, `maker:${m.data.maker.toLowerCase()}`];
+}
+
+function chainChannels(update: ChainEventUpdate): string[] {
+  const orderHash = 'orderHash' in update.event ? update.event.orderHash : undefined;
+  return orderHash === undefined ? ['escrows'] : ['escrows', `order:${orderHash.toLowerCase()}`];
+}
+
+function streamChannels(e: StreamEvent): string[] {
+  switch (e.topic) {
+    case 'orders':
+      return orderChannels(e.message);
+    case 'chain':
+      return chainChannels(e.message);
+    case 'secrets':
+      // Only `secrets` subscribers, all authenticated (subscribe checks it).
+      return ['secrets'];
+  }
+}
+
+/** The same message the live bus path frames, plus the event's stream id. */
+function streamFrame(e: StreamEvent): Frame {
+  switch (e.topic) {
+    case 'orders':
+      return frameJson(e.message.kind === 'created' ? 'order_created' : 'order_updated', JSON.stringify(e.message.data), Date.now(), e.id);
+    case 'chain':
+      return frameJson('escrow_event', wireJson({ status: e.message.status, event: e.message.event }), Date.now(), e.id);
+    case 'secrets':
+      return frameJson('secret_shared', JSON.stringify(e.message), Date.now(), e.id);
   }
 }

@@ -3,7 +3,8 @@
  * `/ws` path of servers given to attach(). Every upgrade passes `admit` before the handshake;
  * refused ones, and malformed handshakes, are answered in the API's JSON error model.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -11,10 +12,23 @@ import { answerAndClose, rawErrorResponse, requestIdOf } from '../raw-response.j
 
 export interface WsServerOptions {
   maxMessageBytes: number;
+  /** Own port speaks WSS (TLS) with this certificate and key. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
   /** Null when an upgrade may proceed now (running, below the connection limit), else why not. */
-  admit(): { status: number; code: string; message: string } | null;
+  admit(): Refusal | null;
+  /**
+   * A slot for this client (the per-address limit), asked after `admit`: its release, called once
+   * when the TCP socket closes (whether or not the handshake completed), or a refusal.
+   */
+  claim?(req: IncomingMessage): Promise<{ release: () => void } | Refusal>;
   /** A finished handshake; `socket` is the upgraded TCP socket under `ws`. */
   onConnection(ws: WebSocket, socket: Duplex): void;
+}
+
+export interface Refusal {
+  status: number;
+  code: string;
+  message: string;
 }
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -39,12 +53,15 @@ export class WsServer {
     });
   }
 
-  /** Listens on its own port; plain HTTP requests there get 426. */
+  /** Listens on its own port (TLS when configured); plain HTTP requests there get 426. */
   async listen(port: number, host: string): Promise<void> {
-    const server = createServer((_req, res) => {
+    const onRequest: RequestListener = (_req, res) => {
       res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
       res.end(JSON.stringify({ error: { code: 'UPGRADE_REQUIRED', message: 'this port speaks WebSocket only' } }));
-    });
+    };
+    const { tls } = this.opts;
+    // An https.Server is a tls.Server; only what it shares with http.Server is used here.
+    const server = tls ? (createTlsServer({ cert: tls.cert, key: tls.key }, onRequest) as unknown as Server) : createServer(onRequest);
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -99,6 +116,20 @@ export class WsServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refusal = this.opts.admit();
     if (refusal !== null) return refuse(socket, req, refusal.status, refusal.code, refusal.message);
+    const claim = this.opts.claim;
+    if (claim === undefined) return this.handshake(req, socket, head);
+    claim(req).then(
+      (slot) => {
+        if ('status' in slot) return refuse(socket, req, slot.status, slot.code, slot.message);
+        if (socket.destroyed) return slot.release();
+        socket.once('close', slot.release);
+        this.handshake(req, socket, head);
+      },
+      () => refuse(socket, req, 503, 'SERVICE_UNAVAILABLE', 'the connection limit cannot be checked right now; retry'),
+    );
+  }
+
+  private handshake(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.opts.onConnection(ws, socket));
   }
 }

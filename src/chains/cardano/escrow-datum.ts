@@ -1,9 +1,9 @@
 /**
  * The one codec of the Cardano escrow's inline datum, redeemers and payout tag, to the layout fixed
- * in contracts/cardano/README.md: the monitor decodes with it, the tx builders (cardano-tx/) encode
+ * in contracts/cardano/README.md: the escrow decoder decodes with it, the tx builders (cardano-tx/) encode
  * with it. Strict both ways: decoding anything that is not exactly this shape, or encoding terms
  * that would not decode back to themselves, throws DatumError, so a look-alike output is ignored,
- * never half-read, and nothing writes a datum the monitor would not read.
+ * never half-read, and nothing writes a datum the decoder would not read.
  *
  * Datum = Constr 0 [orderHash(32), hashlock(32), maker(28), taker(28), withdrawTo: Address,
  *   cancelTo: Address, asset: Constr 0 [policyId, assetName], amount, safetyDeposit,

@@ -1,6 +1,6 @@
 /**
  * A small, strict decoder of Plutus data CBOR (constructors, integers incl. bignums, bytes incl.
- * chunked, lists, maps). The monitor decodes every escrow datum it follows, and the general
+ * chunked, lists, maps). The escrow decoder decodes every escrow datum it follows, and the general
  * CBOR reader of cardano-js-sdk takes ~9 ms per datum here; this one takes microseconds.
  * Trailing bytes or anything outside the Plutus data subset is an error.
  */

@@ -1,7 +1,7 @@
 /**
  * The one slot ↔ POSIX time clock: from Ogmios's era summaries and the network start time, so
  * times are right on any network (several eras with different slot lengths) and on the devnet.
- * The monitor dates blocks with it, the tx builders turn deadlines into validity bounds with it,
+ * The Cardano source dates blocks with it, the tx builders turn deadlines into validity bounds with it,
  * and the devnet (a single era) keeps its own slots with it.
  */
 export interface EraBound {

@@ -1,7 +1,7 @@
 /**
  * The event and view ABIs the EVM side of the relayer reads. The event signatures are fixed
  * by the protocol (the factory and the escrow clones emit exactly these), so they live here
- * rather than being imported from build artifacts: the monitor must keep decoding the same
+ * rather than being imported from build artifacts: the follower must keep decoding the same
  * logs whatever else changes in the contracts.
  */
 import { parseAbi, parseAbiParameters, toEventSelector } from 'viem';

@@ -8,7 +8,7 @@ import type { ChainEvent, ChainEventMeta, EscrowSide } from '../events.js';
 import { EVENT_DATA, ESCROW_TOPICS, FACTORY_TOPICS, TOPIC } from './abi.js';
 import { srcDeadlines, unpackTimelocks } from '../../domain/timelocks.js';
 
-/** The fields of an eth_getLogs entry the monitor uses (a subset of viem's `Log`). */
+/** The fields of an eth_getLogs entry the EVM source and decoder use (a subset of viem's `Log`). */
 export interface RawLog {
   address: string;
   topics: readonly ViemHex[] | [];
@@ -20,7 +20,7 @@ export interface RawLog {
   blockTimestamp?: bigint | null | undefined;
 }
 
-/** What the monitor knows about an escrow clone: created by the factory, for this order and side. */
+/** What the decoder knows about an escrow clone: created by the factory, for this order and side. */
 export interface EscrowRef {
   escrow: string;
   orderHash: Hex;
@@ -59,7 +59,7 @@ export function logMeta(chain: string, log: RawLog, blockTime: number): ChainEve
 /**
  * Contract timestamps are uint256; a resolver can put anything into a destination escrow's
  * deadlines. A value past Number.MAX_SAFE_INTEGER is clamped ("never"), so one odd log cannot
- * stall the monitor; settlement's verification then rejects it as not matching the order.
+ * stall the follower; settlement's verification then rejects it as not matching the order.
  */
 function toSeconds(v: bigint): number {
   return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);

@@ -6,7 +6,7 @@
  * the cache is resolved through `lookup` — by default from the chain itself (the factory's
  * creation events index the escrow address, so one filtered eth_getLogs answers it).
  * Addresses found not to be escrows are remembered in a bounded cache: a clone can only emit
- * after its creation, and the monitor scans in block order, so a "no" cannot turn into "yes"
+ * after its creation, and the follower scans in block order, so a "no" cannot turn into "yes"
  * without the creation log passing through `remember` first.
  */
 import { pad, type Hex, type PublicClient } from 'viem';

@@ -1,7 +1,7 @@
 /**
- * Wakes the monitor the moment the node announces a block (eth_subscribe "newHeads" over
+ * Wakes the EVM source the moment the node announces a block (eth_subscribe "newHeads" over
  * WebSocket). It only ever triggers a scan — the scan itself reads everything over HTTP — so
- * a dropped socket loses nothing: the monitor keeps polling while this reconnects with
+ * a dropped socket loses nothing: the source keeps polling while this reconnects with
  * exponential backoff.
  */
 import WebSocket from 'ws';

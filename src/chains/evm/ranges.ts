@@ -1,8 +1,6 @@
 /**
- * Block-range planning and confirmation arithmetic for the log scanner. Pure.
- *
- * Convention: a block has `head - n + 1` confirmations (the block itself counts as one), so
- * with EVM_CONFIRMATIONS = 1 an event is final as soon as it is mined, and 0 means the same.
+ * Block-range planning for the log scanner: the next range after the cursor and the adaptive
+ * range size. Pure. (Confirmation arithmetic is chain-independent: ../finality.ts.)
  */
 
 export interface BlockRange {
@@ -22,20 +20,6 @@ export function nextRange(
   if (from > head) return null;
   const last = from + BigInt(maxBlocks) - 1n;
   return { from, to: last < head ? last : head };
-}
-
-export function confirmationsOf(blockNumber: bigint, head: bigint): bigint {
-  return blockNumber > head ? 0n : head - blockNumber + 1n;
-}
-
-/** The highest block number that is final at `head`, or -1 when none is. */
-export function finalHeight(head: bigint, confirmations: number): bigint {
-  if (!Number.isInteger(confirmations) || confirmations < 0) throw new RangeError('confirmations must be a non-negative integer');
-  return head - BigInt(Math.max(confirmations, 1)) + 1n;
-}
-
-export function isFinal(blockNumber: bigint, head: bigint, confirmations: number): boolean {
-  return blockNumber <= finalHeight(head, confirmations);
 }
 
 /**

@@ -4,6 +4,8 @@
  * results"), hosted providers answer with their own messages. Matching is on the whole error
  * chain (viem wraps the node's error).
  */
+import { describeError, errorChain, redactUrls } from '../describe-error.js';
+
 const TOO_MANY_PATTERNS = [
   /more than \d+ results/i,
   /too many (results|logs|blocks)/i,
@@ -17,14 +19,6 @@ const TOO_MANY_PATTERNS = [
   /response body exceeded the size limit/i,
 ];
 
-function* errorChain(err: unknown): Generator<Record<string, unknown>> {
-  let cur: unknown = err;
-  for (let depth = 0; depth < 8 && cur && typeof cur === 'object'; depth++) {
-    yield cur as Record<string, unknown>;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-}
-
 export function isRangeTooLargeError(err: unknown): boolean {
   for (const e of errorChain(err)) {
     if (e.code === -32005 || e.name === 'ResponseBodyTooLargeError') return true;
@@ -34,14 +28,6 @@ export function isRangeTooLargeError(err: unknown): boolean {
   return false;
 }
 
-/** A short, secret-free description of an RPC failure for status()/logs (no URLs: they may carry API keys). */
-export function describeRpcError(err: unknown): string {
-  for (const e of errorChain(err)) {
-    if (typeof e.shortMessage === 'string') return redactUrls(e.shortMessage);
-  }
-  return redactUrls(err instanceof Error ? err.message : String(err));
-}
-
-export function redactUrls(text: string): string {
-  return text.replace(/\b(https?|wss?):\/\/[^\s"')]+/gi, (u) => `${u.split('://')[0]}://<redacted>`).slice(0, 300);
-}
+/** A short, secret-free description of an RPC failure (no URLs: they may carry API keys). */
+export const describeRpcError = describeError;
+export { redactUrls };

@@ -1,6 +1,6 @@
 /**
  * Thin JSON-RPC helpers over a viem client. eth_getLogs is called raw (not viem's getLogs)
- * because the monitor needs a topic-OR filter without an address, and decides itself which
+ * because the source needs a topic-OR filter without an address, and decides itself which
  * logs to decode: a log that fails decoding must be skipped, not silently reshaped.
  */
 import { numberToHex, type Hex, type PublicClient } from 'viem';

@@ -1,12 +1,13 @@
 /**
- * Wires a monitor the way main.ts does — real anvil, real store (Postgres, a database per
+ * Wires an EVM escrow follower the way main.ts does — real anvil, real store (Postgres, a database per
  * harness; or embedded PGlite), in-process bus — and records every published update.
  */
 import { Registry } from 'prom-client';
 import type { Address } from 'viem';
 import { InProcessBus } from '../../../src/bus/in-process.js';
 import type { ChainEventUpdate } from '../../../src/chains/events.js';
-import { EvmEscrowMonitor, type EvmMonitorOptions } from '../../../src/chains/evm/monitor.js';
+import { evmEscrowFollower, type EvmEscrowFollowerOptions } from '../../../src/chains/evm/escrow-follower.js';
+import type { ChainFollower } from '../../../src/chains/follower.js';
 import { ChainStateRepository } from '../../../src/store/chain-state-repo.js';
 import { withPglite, withPostgres } from '../../support/db.js';
 
@@ -15,7 +16,7 @@ export interface Harness {
   bus: InProcessBus;
   published: ChainEventUpdate[];
   registry: Registry;
-  monitor(overrides: Partial<EvmMonitorOptions> & { rpcUrl: string; factory: Address }): EvmEscrowMonitor;
+  follower(overrides: Partial<EvmEscrowFollowerOptions> & { rpcUrl: string; factory: Address }): ChainFollower;
   /** Statuses published for one event id, in order. */
   historyOf(id: string): string[];
   close(): Promise<void>;
@@ -29,14 +30,14 @@ export async function startHarness(engine: 'postgres' | 'pglite' = 'postgres'): 
   const published: ChainEventUpdate[] = [];
   bus.subscribe('chain', (u) => published.push(u));
   const registry = new Registry();
-  const monitors: EvmEscrowMonitor[] = [];
+  const followers: ChainFollower[] = [];
   return {
     store,
     bus,
     published,
     registry,
-    monitor(o) {
-      const m = new EvmEscrowMonitor({
+    follower(o) {
+      const m = evmEscrowFollower({
         chainId: 31337,
         startBlock: 0n,
         confirmations: 1,
@@ -49,12 +50,12 @@ export async function startHarness(engine: 'postgres' | 'pglite' = 'postgres'): 
         rpcTimeoutMs: 3_000,
         ...o,
       });
-      monitors.push(m);
+      followers.push(m as ChainFollower);
       return m;
     },
     historyOf: (id) => published.filter((u) => u.event.id === id).map((u) => u.status),
     async close() {
-      await Promise.all(monitors.map((m) => m.stop()));
+      await Promise.all(followers.map((m) => m.stop()));
       await bus.stop();
       await dispose();
     },

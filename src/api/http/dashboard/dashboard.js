@@ -178,6 +178,9 @@ function auctionChart(order, current) {
 
 // ---- home: overview, live auctions, orders ------------------------------------------------------
 
+/** /health answers 503 in the error model when a required check is down; the report is then in error.details. */
+const healthReport = (body) => body?.error?.details ?? body;
+
 function parseMetrics(text) {
   const out = [];
   for (const line of text.split('\n')) {
@@ -283,7 +286,7 @@ async function home(live) {
   let lastIntake = null;
   const loadOverview = async () => {
     const [health, metricsText] = await Promise.all([
-      fetch('/health').then((r) => r.json()),
+      fetch('/health').then((r) => r.json()).then(healthReport),
       fetch('/metrics').then((r) => r.text()),
     ]);
     const metrics = parseMetrics(metricsText);
@@ -291,8 +294,8 @@ async function home(live) {
     for (const [name, c] of Object.entries(health.checks ?? {})) {
       const d = c.details ?? {};
       if (!/^(evm|cardano)/.test(name)) continue;
-      const head = d.headBlock ?? d.tip?.height ?? null;
-      const at = d.lastBlock ?? d.lastPoint?.height ?? null;
+      const head = d.head?.height ?? null;
+      const at = d.processed?.height ?? null;
       cards.push(
         h(
           'div',
@@ -469,11 +472,11 @@ async function orderPage(live, hash) {
       return;
     }
     try {
-      const health = await fetch('/health').then((r) => r.json());
+      const health = await fetch('/health').then((r) => r.json()).then(healthReport);
       heads = {};
       for (const c of Object.values(health.checks ?? {})) {
         const x = c.details ?? {};
-        if (x.chain) heads[x.chain] = x.headBlock ?? x.tip?.height ?? null;
+        if (x.chain) heads[x.chain] = x.head?.height ?? null;
       }
     } catch {
       /* confirmations then show as unknown */

@@ -10,6 +10,13 @@ import { errorResponses } from '../schemas.js';
 const noRateLimit = { rateLimit: false } as const;
 const healthReport = Type.Object({}, { additionalProperties: true, description: 'HealthReport: status and every check' });
 
+type HealthReport = Awaited<ReturnType<HealthRegistry['report']>>;
+
+const downChecks = (report: HealthReport): string[] =>
+  Object.entries(report.checks)
+    .filter(([, c]) => c.required && c.status === 'down')
+    .map(([name]) => name);
+
 export function registerOpsRoutes(
   app: HttpApp,
   deps: { health: HealthRegistry; metrics: RelayerMetrics; orders: OrderService },
@@ -35,10 +42,7 @@ export function registerOpsRoutes(
     async (_request, reply) => {
       const { ready, report } = await health.ready();
       if (ready) return { status: 'ready', report };
-      const down = Object.entries(report.checks)
-        .filter(([, c]) => c.required && c.status === 'down')
-        .map(([name]) => name);
-      return reply.code(503).send(errorBody('NOT_READY', `required dependencies down: ${down.join(', ')}`, report));
+      return reply.code(503).send(errorBody('NOT_READY', `required dependencies down: ${downChecks(report).join(', ')}`, report));
     },
   );
 
@@ -48,13 +52,15 @@ export function registerOpsRoutes(
       config: noRateLimit,
       schema: {
         tags: ['ops'],
-        summary: 'Deep report of every dependency (503 when a required one is down)',
-        response: { 200: healthReport, 503: healthReport },
+        summary: 'Deep report of every dependency; 503 NOT_READY (the report in error.details) when a required one is down',
+        response: { 200: healthReport, ...errorResponses(503) },
       },
     },
     async (_request, reply) => {
       const report = await health.report();
-      return reply.code(report.status === 'down' ? 503 : 200).send(report);
+      if (report.status !== 'down') return report;
+      // Like every refusal, in the error model; the whole report rides along for operators.
+      return reply.code(503).send(errorBody('NOT_READY', `required dependencies down: ${downChecks(report).join(', ')}`, report));
     },
   );
 

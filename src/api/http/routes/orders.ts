@@ -26,6 +26,7 @@ import {
   type ListQuery,
 } from '../schemas.js';
 import { jsonSafe, orderView, timelineView } from '../views.js';
+import { logSecurityEvent } from '../security-events.js';
 
 const MAX_HASHES = 100;
 const DEFAULT_LIMIT = 100;
@@ -175,6 +176,11 @@ export function registerOrderRoutes(app: HttpApp, deps: { orders: OrderService; 
         params: OrderHashParamsSchema,
         body: SecretBodySchema,
         response: { 200: StatusChangeSchema, ...errorResponses(400, 404, 409, 413, 415, 429) },
+      },
+      // Every refused reveal (a wrong preimage, too early, the gate's no, a malformed body) is a security event.
+      onError: async (request, _reply, err) => {
+        const code = err instanceof RelayerError ? (err.httpStatus < 500 ? err.code : null) : Array.isArray(err.validation) ? 'VALIDATION_ERROR' : null;
+        if (code !== null) logSecurityEvent(request, 'secret_reveal_refused', { orderHash: request.params.orderHash, code });
       },
     },
     async (request) => orders.revealSecret(request.params.orderHash as Hex, request.body.secret),

@@ -1,7 +1,7 @@
 /**
- * The monitor on a real anvil and a real Postgres store. The helper LogEmitter plays the
+ * The EVM escrow follower (EVM source + escrow decoder + the chain follower) on a real anvil and a real Postgres store. The helper LogEmitter plays the
  * factory here (its logs have the factory's signatures) so each test can shape blocks freely;
- * factory-escrow.test.ts runs the same monitor against the real contracts.
+ * factory-escrow.test.ts runs the same follower against the real contracts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { keccak256, toHex, type Address, type Hex } from 'viem';
@@ -49,21 +49,21 @@ function observedIds(h: Harness): string[] {
   return h.published.filter((u) => u.status === 'observed').map((u) => u.event.id);
 }
 
-describe('EvmEscrowMonitor on anvil + Postgres', () => {
+describe('EVM escrow follower on anvil + Postgres', () => {
   it.each(['postgres', 'pglite'] as const)('publishes each event once and only once across a restart mid-way, missing none (%s)', async (engine) => {
     const { chain, h, emitter, emit } = await setup(engine);
     for (let i = 0; i < 6; i++) await emit(3);
-    // Tiny ranges: the first monitor needs many batches, so it can be stopped between them.
-    const first = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, maxBlockRange: 1 });
+    // Tiny ranges: the first follower needs many batches, so it can be stopped between them.
+    const first = h.follower({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, maxBlockRange: 1 });
     await first.start();
     await waitFor(() => observedIds(h).length >= 3, 'first observations');
     await first.stop();
     const seenByFirst = observedIds(h).length;
     const head = await chain.head();
-    expect(first.status().lastBlock).toBeLessThan(Number(head)); // really stopped mid-way
+    expect(first.status().processed?.height).toBeLessThan(Number(head)); // really stopped mid-way
 
     for (let i = 0; i < 3; i++) await emit(2);
-    const second = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, maxBlockRange: 4 });
+    const second = h.follower({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, maxBlockRange: 4 });
     await second.start();
     const expected = await idsOnChain(chain, emitter);
     await waitFor(() => observedIds(h).length >= expected.length && second.status().lagBlocks === 0, 'catch-up');
@@ -83,16 +83,16 @@ describe('EvmEscrowMonitor on anvil + Postgres', () => {
 
   it('gates final on the configured confirmations', async () => {
     const { chain, h, emitter, emit } = await setup();
-    const m = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 4 });
+    const m = h.follower({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 4 });
     await m.start();
     await emit(1);
     const [id] = await idsOnChain(chain, emitter);
     await waitFor(() => h.historyOf(id!).includes('observed'), 'observation');
     const minedAt = (await h.store.pending('31337'))[0]!.blockNumber;
     for (let confs = 1; confs < 4; confs++) {
-      // Wait until the monitor has seen this head, then check it did not call it final.
+      // Wait until the follower has seen this head, then check it did not call it final.
       const head = await chain.head();
-      await waitFor(() => m.status().headBlock === Number(head) && m.status().lastBlock === Number(head), `head ${head}`);
+      await waitFor(() => m.status().head?.height === Number(head) && m.status().processed?.height === Number(head), `head ${head}`);
       expect(head - minedAt + 1n).toBe(BigInt(confs));
       expect(h.historyOf(id!)).toEqual(['observed']);
       await chain.mine(1);
@@ -106,7 +106,7 @@ describe('EvmEscrowMonitor on anvil + Postgres', () => {
     const { chain, h, emitter, emit } = await setup();
     await emit(1); // stays: deeper than the reorg
     await chain.mine(3);
-    const m = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 10 });
+    const m = h.follower({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 10 });
     await m.start();
     await emit(2); // orphaned below
     const [keep, ...orphans] = await idsOnChain(chain, emitter);
@@ -116,26 +116,25 @@ describe('EvmEscrowMonitor on anvil + Postgres', () => {
     await waitFor(() => orphans.every((id) => h.historyOf(id).at(-1) === 'reverted'), 'reversal');
     expect(h.historyOf(keep!)).toEqual(['observed']);
     expect(await idsOnChain(chain, emitter)).toEqual([keep]);
-    // The monitor keeps going on the new branch.
+    // The follower keeps going on the new branch.
     await emit(1);
     const after = await idsOnChain(chain, emitter);
     await waitFor(() => h.historyOf(after[1]!).includes('observed'), 'event on the new branch');
     expect(await h.store.pending('31337')).toHaveLength(2);
-    expect(h.registry.getSingleMetric('evm_monitor_reorgs_total')).toBeDefined();
-    const reorgs = await h.registry.getSingleMetricAsString('evm_monitor_reorgs_total');
-    expect(reorgs).toMatch(/evm_monitor_reorgs_total\{chain="31337"\} 1/);
+    const rollbacks = await h.registry.getSingleMetricAsString('chain_follower_rollbacks_total');
+    expect(rollbacks).toMatch(/chain_follower_rollbacks_total\{chain="31337"\} 1/);
   });
 
   it('notices a reorg that happened while it was stopped', async () => {
     const { chain, h, emitter, emit } = await setup();
-    const m1 = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 10 });
+    const m1 = h.follower({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 10 });
     await m1.start();
     await emit(1);
     const [orphan] = await idsOnChain(chain, emitter);
     await waitFor(() => h.historyOf(orphan!).includes('observed'), 'observation');
     await m1.stop();
     await chain.test.request({ method: 'anvil_reorg', params: [1, []] } as never);
-    const m2 = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 10 });
+    const m2 = h.follower({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 10 });
     await m2.start();
     await waitFor(() => h.historyOf(orphan!).at(-1) === 'reverted', 'reversal after restart');
     expect(h.historyOf(orphan!)).toEqual(['observed', 'reverted']);
@@ -145,7 +144,7 @@ describe('EvmEscrowMonitor on anvil + Postgres', () => {
   it('brings back an orphaned transaction mined again on the new branch (same id: observed → reverted → observed → final)', async () => {
     const { chain, h, emitter } = await setup();
     const { abi } = compileLogEmitter();
-    const m = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 3 });
+    const m = h.follower({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, confirmations: 3 });
     await m.start();
     await chain.mine(2);
     const snapshot = await chain.test.snapshot();
@@ -176,7 +175,7 @@ describe('EvmEscrowMonitor on anvil + Postgres', () => {
     const { chain, h, emitter, emit } = await setup();
     const proxy: TcpProxy = await startTcpProxy(chain.anvil.port);
     cleanups.push(() => proxy.close());
-    const m = h.monitor({ rpcUrl: proxy.url, factory: emitter });
+    const m = h.follower({ rpcUrl: proxy.url, factory: emitter });
     await m.start();
     await emit(2);
     await waitFor(() => observedIds(h).length === 2, 'events before the outage');
@@ -192,24 +191,25 @@ describe('EvmEscrowMonitor on anvil + Postgres', () => {
     await waitFor(() => observedIds(h).length >= expected.length && m.status().lagBlocks === 0, 'catch-up after outage');
     expect([...observedIds(h)].sort()).toEqual([...expected].sort());
     expect(m.status()).toMatchObject({ connected: true, lastError: null, chain: '31337' });
-    const errors = await h.registry.getSingleMetricAsString('evm_monitor_rpc_errors_total');
-    expect(errors).toMatch(/evm_monitor_rpc_errors_total\{chain="31337"\} [1-9]/);
+    const errors = await h.registry.getSingleMetricAsString('chain_follower_errors_total');
+    expect(errors).toMatch(/chain_follower_errors_total\{chain="31337"\} [1-9]/);
+    expect(await h.registry.getSingleMetricAsString('chain_follower_connected')).toMatch(/chain_follower_connected\{chain="31337"\} 1/);
   });
 
   it('wakes on newHeads over WebSocket without waiting for a poll, and polls when the socket is unusable', async () => {
     const { chain, h, emitter, emit } = await setup();
     // A poll interval far beyond the test timeout: only the newHeads subscription can wake it.
-    const m = h.monitor({ rpcUrl: chain.anvil.rpcUrl, wsUrl: chain.anvil.wsUrl, factory: emitter, pollIntervalMs: 3_600_000 });
+    const m = h.follower({ rpcUrl: chain.anvil.rpcUrl, wsUrl: chain.anvil.wsUrl, factory: emitter, pollIntervalMs: 3_600_000 });
     await m.start();
     await waitFor(() => m.status().updatedAt !== null, 'first round');
     await emit(1);
     await waitFor(() => observedIds(h).length === 1, 'observation woken by newHeads');
 
     // A WebSocket endpoint that refuses connections: polling carries on. Same store and chain:
-    // the new monitor resumes from the first one's cursor.
+    // the new follower resumes from the first one's cursor.
     const dead = await startTcpProxy(chain.anvil.port);
     await dead.cut();
-    const polling = h.monitor({ rpcUrl: chain.anvil.rpcUrl, wsUrl: `ws://127.0.0.1:${dead.port}`, factory: emitter });
+    const polling = h.follower({ rpcUrl: chain.anvil.rpcUrl, wsUrl: `ws://127.0.0.1:${dead.port}`, factory: emitter });
     await m.stop();
     await polling.start();
     await emit(1);
@@ -219,7 +219,7 @@ describe('EvmEscrowMonitor on anvil + Postgres', () => {
   it('refuses to scan a node on another chain', async () => {
     const { chain, h, emitter, emit } = await setup();
     await emit(1);
-    const m = h.monitor({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, chainId: 1 });
+    const m = h.follower({ rpcUrl: chain.anvil.rpcUrl, factory: emitter, chainId: 1 });
     await m.start();
     await waitFor(() => m.status().lastError?.includes('chain id 31337'), 'chain id refusal');
     expect(h.published).toEqual([]);

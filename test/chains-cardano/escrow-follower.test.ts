@@ -1,12 +1,14 @@
 /**
- * The Cardano escrow monitor on the real devnet (over Ogmios) with the real Postgres store:
+ * The Cardano escrow follower (Cardano source + escrow decoder + the chain follower) on the real devnet (over Ogmios) with the real Postgres store:
  * what it reports for escrow outputs and spends, finality, restarts, rollbacks, disconnects.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { InProcessBus } from '../../src/bus/in-process.js';
 import type { ChainEventUpdate, EscrowCreatedEvent, EscrowWithdrawnEvent } from '../../src/chains/events.js';
-import { CardanoEscrowMonitor, type CardanoMonitorOptions } from '../../src/chains/cardano/monitor.js';
+import { cardanoEscrowFollower, type CardanoEscrowFollowerOptions } from '../../src/chains/cardano/escrow-follower.js';
+import type { ChainFollower } from '../../src/chains/follower.js';
+import type { ChainStateStore } from '../../src/chains/ports.js';
 import { plutusAddressToBech32 } from '../../src/chains/cardano/escrow-datum.js';
 import { storeOn, type Store } from '../../src/store/index.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
@@ -18,14 +20,14 @@ import { ESCROW_HASH, escrowDatum, lockEscrow, newSecret, spendEscrow } from './
 
 const CHAIN = 'cardano:devnet';
 
-describe('Cardano escrow monitor', () => {
+describe('Cardano escrow follower', () => {
   let devnet: CardanoDevnet;
   let pg: TestPostgres;
   let store: Store;
   let bus: InProcessBus;
   let wallet: DevnetWallet;
   let updates: ChainEventUpdate[];
-  const monitors: CardanoEscrowMonitor[] = [];
+  const followers: ChainFollower[] = [];
 
   beforeEach(async () => {
     [devnet, pg] = await Promise.all([startCardanoDevnet({ autoBlocks: false }), withPostgres()]);
@@ -37,15 +39,15 @@ describe('Cardano escrow monitor', () => {
   });
 
   afterEach(async () => {
-    for (const m of monitors.splice(0)) await m.stop();
+    for (const m of followers.splice(0)) await m.stop();
     await wallet?.close();
     await devnet?.stop();
     await bus?.stop();
     await pg?.drop();
   });
 
-  function monitor(opts: Partial<CardanoMonitorOptions> = {}): CardanoEscrowMonitor {
-    const m = new CardanoEscrowMonitor({
+  function follower(opts: Partial<CardanoEscrowFollowerOptions> = {}): ChainFollower {
+    const m = cardanoEscrowFollower({
       chain: CHAIN,
       ogmios: { host: devnet.host, port: devnet.port },
       escrowScriptHash: ESCROW_HASH,
@@ -56,15 +58,15 @@ describe('Cardano escrow monitor', () => {
       maxBackoffMs: 200,
       ...opts,
     });
-    monitors.push(m);
-    return m;
+    followers.push(m as ChainFollower);
+    return m as ChainFollower;
   }
 
   const observed = (type: string) => updates.filter((u) => u.status === 'observed' && u.event.type === type);
-  const caughtUp = (m: CardanoEscrowMonitor) => until(() => m.status().lastPoint?.height === devnet.tip().height);
+  const caughtUp = (m: ChainFollower) => until(() => m.status().processed?.height === devnet.tip().height);
 
   it('reports creations with their datum terms and any shortfall of the real output value, withdrawals with the secret, cancellations, and finality', async () => {
-    const m = monitor();
+    const m = follower();
     await m.start();
     const { secret, hashlock } = newSecret();
     const dstDatum = escrowDatum(devnet, { hashlock });
@@ -140,13 +142,14 @@ describe('Cardano escrow monitor', () => {
 
     const st = m.status();
     expect(st).toMatchObject({ chain: CHAIN, connected: true, lagBlocks: 0, lastError: null });
-    expect(st.lastPoint).toEqual({ slot: devnet.tip().slot, height: devnet.tip().height, id: devnet.tip().id });
+    expect(st.processed).toEqual({ slot: devnet.tip().slot, height: devnet.tip().height, hash: devnet.tip().id });
+    expect(st.head).toEqual({ slot: devnet.tip().slot, height: devnet.tip().height, hash: devnet.tip().id });
     expect(updates).toHaveLength(5 + 5);
   });
 
   it('resumes after a restart from the stored point: nothing published twice, nothing missed', async () => {
     const registry = new Registry();
-    const first = monitor({ registry });
+    const first = follower({ registry });
     await first.start();
     const a = await lockEscrow(wallet, escrowDatum(devnet, { hashlock: newSecret().hashlock }));
     await devnet.produceBlock();
@@ -159,20 +162,20 @@ describe('Cardano escrow monitor', () => {
     await devnet.produceBlock();
     await devnet.produceBlock();
 
-    const second = monitor({ registry });
+    const second = follower({ registry });
     await second.start();
     await caughtUp(second);
     await until(() => observed('escrow_created').length === 2);
     expect(observed('escrow_created').map((u) => (u.event as EscrowCreatedEvent).escrow)).toEqual([a.ref, b.ref]);
-    // `a` reached 3 confirmations while the monitor was down: reported final once, on resume.
+    // `a` reached 3 confirmations while the follower was down: reported final once, on resume.
     await until(() => updates.some((u) => u.status === 'final'));
     expect(updates.filter((u) => u.status === 'final').map((u) => (u.event as EscrowCreatedEvent).escrow)).toEqual([a.ref]);
-    const metrics = await registry.getSingleMetricAsString('cardano_monitor_processed_height');
-    expect(metrics).toContain(`cardano_monitor_processed_height{chain="${CHAIN}"} ${devnet.tip().height}`);
+    const metrics = await registry.getSingleMetricAsString('chain_follower_processed_height');
+    expect(metrics).toContain(`chain_follower_processed_height{chain="${CHAIN}"} ${devnet.tip().height}`);
   });
 
   it('reverses events of rolled-back blocks, and reports them again when re-added', async () => {
-    const m = monitor();
+    const m = follower();
     await m.start();
     const e = await lockEscrow(wallet, escrowDatum(devnet, { hashlock: newSecret().hashlock }));
     await devnet.produceBlock();
@@ -194,15 +197,48 @@ describe('Cardano escrow monitor', () => {
     expect(updates.map((u) => u.status)).toEqual(['observed', 'reverted', 'observed']);
   });
 
+  it('reads a block again from Ogmios when its commit fails: the session starts over, nothing is skipped', async () => {
+    const cs = store.chainState;
+    let failed = 0;
+    // The real store, except that the first commit holding an event fails.
+    const flaky: ChainStateStore = {
+      getCursor: (c) => cs.getCursor(c),
+      apply: async (batch) => {
+        if ((batch.observed?.length ?? 0) > 0 && failed++ === 0) throw new Error('store unavailable');
+        return cs.apply(batch);
+      },
+      rollback: (c, to) => cs.rollback(c, to),
+      blockAt: (c, h) => cs.blockAt(c, h),
+      recentBlocks: (c, n) => cs.recentBlocks(c, n),
+      eventById: (c, id) => cs.eventById(c, id),
+      pending: (c) => cs.pending(c),
+      pruneBlocks: (c, h) => cs.pruneBlocks(c, h),
+    };
+    const registry = new Registry();
+    const m = follower({ store: flaky, registry, minBackoffMs: 200, maxBackoffMs: 200 });
+    await m.start();
+    await caughtUp(m);
+    const a = await lockEscrow(wallet, escrowDatum(devnet, { hashlock: newSecret().hashlock }));
+    await devnet.produceBlock();
+    await devnet.produceBlock(); // the node moves on while the follower backs off
+    await until(() => observed('escrow_created').length === 1);
+    expect((observed('escrow_created')[0]!.event as EscrowCreatedEvent).escrow).toBe(a.ref);
+    await caughtUp(m);
+    expect(failed).toBeGreaterThanOrEqual(2); // it failed once, then went through
+    const errors = (await registry.getSingleMetric('chain_follower_errors_total')!.get()).values[0]?.value ?? 0;
+    expect(errors).toBeGreaterThanOrEqual(1);
+    expect(m.status()).toMatchObject({ connected: true, lastError: null });
+  });
+
   it('loses nothing when the socket is killed or the devnet restarts on the same port', async () => {
     const registry = new Registry();
-    const m = monitor({ registry });
+    const m = follower({ registry });
     await m.start();
     await caughtUp(m);
 
     devnet.dropConnections(); // every client socket, the wallet's too
     // (it may reconnect before a poll could see it down: count the ended sessions instead)
-    const reconnects = async () => (await registry.getSingleMetric('cardano_monitor_reconnects_total')!.get()).values[0]?.value ?? 0;
+    const reconnects = async () => (await registry.getSingleMetric('chain_follower_errors_total')!.get()).values[0]?.value ?? 0;
     await until(async () => (await reconnects()) >= 1);
     await wallet.close();
     wallet = await DevnetWallet.connect(devnet, devnet.accounts[0]!);
@@ -229,19 +265,19 @@ describe('Cardano escrow monitor', () => {
   });
 });
 
-describe('Cardano escrow monitor configuration', () => {
+describe('Cardano escrow follower configuration', () => {
   it('refuses a bad script hash or confirmation depth before touching anything', () => {
     const base = {
       chain: CHAIN,
       ogmios: { host: '127.0.0.1', port: 1 },
       escrowScriptHash: ESCROW_HASH,
       confirmations: 3,
-      store: {} as CardanoMonitorOptions['store'],
+      store: {} as CardanoEscrowFollowerOptions['store'],
       bus: new InProcessBus(),
     };
-    expect(() => new CardanoEscrowMonitor({ ...base, escrowScriptHash: 'nothex' })).toThrow(/escrowScriptHash/);
-    expect(() => new CardanoEscrowMonitor({ ...base, confirmations: -1 })).toThrow(/confirmations/);
-    expect(new CardanoEscrowMonitor(base).status()).toMatchObject({ connected: false, tip: null, lastPoint: null });
+    expect(() => cardanoEscrowFollower({ ...base, escrowScriptHash: 'nothex' })).toThrow(/escrowScriptHash/);
+    expect(() => cardanoEscrowFollower({ ...base, confirmations: -1 })).toThrow(/confirmations/);
+    expect(cardanoEscrowFollower(base).status()).toMatchObject({ connected: false, head: null, processed: null });
   });
 });
 
