@@ -3,6 +3,7 @@
  * Every instance runs its own price ticker over the same store, so `prices` (one large
  * message per second) stays local instead of crossing Redis once per instance.
  */
+import { crashPoint } from '../observability/crash-points.js';
 import type { Bus, Topic, TopicMessages, Unsubscribe } from './types.js';
 
 export class RoutedBus implements Bus {
@@ -16,8 +17,9 @@ export class RoutedBus implements Bus {
     return this.localTopics.has(topic) ? this.local : this.shared;
   }
 
-  publish<T extends Topic>(topic: T, message: TopicMessages[T]): Promise<void> {
-    return this.route(topic).publish(topic, message);
+  async publish<T extends Topic>(topic: T, message: TopicMessages[T]): Promise<void> {
+    await this.route(topic).publish(topic, message);
+    crashPoint(`bus:${topic}`);
   }
 
   subscribe<T extends Topic>(topic: T, handler: (message: TopicMessages[T]) => void): Unsubscribe {

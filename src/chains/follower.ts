@@ -24,6 +24,7 @@
  */
 import { Registry } from 'prom-client';
 import type { Bus } from '../bus/types.js';
+import { crashPoint } from '../observability/crash-points.js';
 import { describeError } from './describe-error.js';
 import type { ChainEvent, ChainEventUpdate } from './events.js';
 import { finalIds } from './finality.js';
@@ -279,6 +280,7 @@ export class ChainFollower<Raw = unknown> {
   /** Events, finalities, recorded blocks and cursor in one transaction; then publish; then maybe prune. */
   private async commit(g: Gathered, finalized: string[]): Promise<void> {
     const updates = await this.store.apply({ chain: this.chain, cursor: g.cursor, blocks: dedupeBlocks(g.blocks), observed: g.observed, finalized });
+    crashPoint(`chain:commit:${this.chain}`);
     this.cursor = g.cursor;
     for (const e of g.observed) this.pending.set(e.id, e);
     for (const id of finalized) this.pending.delete(id);

@@ -17,6 +17,7 @@ import { cancelDigest, recoverDigestSigner, recoverOrderSigner } from '../domain
 import { allowedFrom, nextStatus, type OrderEvent } from '../domain/state-machine.js';
 import type { OrderStatus } from '../domain/status.js';
 import { validateOrder, type SupportedChains } from '../domain/validate-order.js';
+import { crashPoint } from '../observability/crash-points.js';
 import type { RelayerMetrics } from '../observability/metrics.js';
 import { carrierOf, inSpan } from '../observability/tracing.js';
 import { RelayerError, type ErrorCode } from './errors.js';
@@ -167,6 +168,7 @@ export class OrderService {
     if (inserted === 'duplicate') {
       throw new RelayerError('DUPLICATE_ORDER', `order ${hash} was already submitted`, { orderHash: hash });
     }
+    crashPoint('order:intake');
     await this.publish('orders', {
       kind: 'created',
       data: {

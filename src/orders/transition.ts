@@ -13,6 +13,7 @@ import type { Bus, TopicMessages } from '../bus/types.js';
 import type { ChainEventUpdate } from '../chains/events.js';
 import type { Hex } from '../domain/order.js';
 import { nextStatus, type OrderEvent } from '../domain/state-machine.js';
+import { crashPoint } from '../observability/crash-points.js';
 import type { NewTimelineEvent, OrderRepository, StoredOrder } from './ports.js';
 
 export interface TransitionDeps {
@@ -71,7 +72,10 @@ export async function transitionOrder<R = never>(deps: TransitionDeps, stored: S
       at: new Date(deps.clock() * 1000).toISOString(),
     },
   });
-  if (step.secret !== undefined) await shareSecret(deps, moved);
+  if (step.secret !== undefined) {
+    crashPoint('secret:stored');
+    await shareSecret(deps, moved);
+  }
   return { outcome: 'moved', order: moved };
 }
 

@@ -13,6 +13,7 @@ import type { Bus } from '../bus/types.js';
 import type { Hex } from '../domain/order.js';
 import { publicActionKey } from '../domain/wire.js';
 import { isTerminal, nextStatus } from '../domain/state-machine.js';
+import { crashPoint } from '../observability/crash-points.js';
 import type { OrderRepository, StoredOrder } from '../orders/ports.js';
 import { contextFrom, inSpan } from '../observability/tracing.js';
 import { shareSecret, transitionOrder, type TransitionDeps, type TransitionResult } from '../orders/transition.js';
@@ -94,6 +95,7 @@ export class SettlementCoordinator {
       for (const hash of orders) await this.settleOrder(hash);
       cursor = changes[changes.length - 1]!.seq;
       await store.saveCursor(cursor);
+      crashPoint('settlement:cursor');
       processed += changes.length;
     }
   }

@@ -6,8 +6,7 @@
  * precision); repositories turn them into bigint.
  */
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { KyselyPGlite } from 'kysely-pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, sql, type Dialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.js';
@@ -68,6 +67,9 @@ async function openPostgres(databaseUrl: string, opts: DatabaseOptions): Promise
 }
 
 async function openPglite(opts: DatabaseOptions): Promise<Database> {
+  // Loaded only for this engine: importing PGlite and its Kysely dialect costs over a second of
+  // CPU, which a relayer on Postgres should not pay at every start.
+  const [{ PGlite }, { KyselyPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite')]);
   const parsers = { [OID_INT8]: asString, [OID_NUMERIC]: asString };
   let client: PGlite;
   if (opts.dataDir && !opts.inMemory) {

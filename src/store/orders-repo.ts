@@ -21,6 +21,7 @@ import type {
 } from '../orders/ports.js';
 import type { ChainEventUpdate } from '../chains/events.js';
 import { chainEventsOfOrder, lockChainEventWriters } from './chain-state-repo.js';
+import { crashPoint } from '../observability/crash-points.js';
 import { fromTagged, numeric, taggedJson, toBigInt } from './convert.js';
 import type { DB, OrderEventsTable, OrdersTable } from './schema.js';
 import { assertFence, type Fence } from './fence.js';
@@ -147,7 +148,7 @@ export class OrderRepositoryImpl implements OrderRepository {
   ): Promise<StoredOrder | null> {
     if (from.length === 0) return null;
     const hash = normHash(orderHash);
-    return this.db.transaction().execute(async (trx) => {
+    const moved = await this.db.transaction().execute(async (trx) => {
       await assertFence(trx, this.fence);
       // The row lock makes concurrent transitions of one order queue up; each then sees the
       // status the previous one committed, so only one of several racing moves applies.
@@ -160,6 +161,8 @@ export class OrderRepositoryImpl implements OrderRepository {
       if (!current || !from.includes(current.status as OrderStatus)) return null;
       return applyTransition(trx, hash, current.status as OrderStatus, to, event, patch);
     });
+    if (moved) crashPoint(`transition:${to}`);
+    return moved;
   }
 
   async transitionGuarded<R>(
@@ -172,7 +175,7 @@ export class OrderRepositoryImpl implements OrderRepository {
   ): Promise<{ moved: StoredOrder } | { refused: R } | null> {
     if (from.length === 0) return null;
     const hash = normHash(orderHash);
-    return this.db.transaction().execute(async (trx) => {
+    const result = await this.db.transaction().execute(async (trx) => {
       // Writers first, then the row: chain-event writers never lock order rows, and other
       // transitions never take the writers' lock, so the two orders of locking cannot deadlock.
       await lockChainEventWriters(trx);
@@ -183,6 +186,8 @@ export class OrderRepositoryImpl implements OrderRepository {
       if (refusal !== null) return { refused: refusal };
       return { moved: await applyTransition(trx, hash, row.status as OrderStatus, to, event, patch) };
     });
+    if (result !== null && 'moved' in result) crashPoint(`transition:${to}`);
+    return result;
   }
 
   async timeline(orderHash: Hex): Promise<TimelineEvent[]> {

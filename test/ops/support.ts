@@ -4,10 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, symlink } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildDist } from '../../scripts/build.js';
 import type { DevnetInfo } from '../../scripts/devnet.js';
 
 /** Polls `probe` until it returns a value other than undefined (usable in hooks, unlike expect.poll). */
@@ -71,16 +70,8 @@ export interface StandaloneDevnet {
   info: DevnetInfo;
 }
 
-/**
- * `npm run build` into a temp dir, next to a link to node_modules (the container's layout). The
- * tests run the compiled tools and relayer from it: plain node, and much faster to start than tsx.
- */
-export async function buildTempDist(): Promise<string> {
-  const out = await mkdtemp(path.join(tmpdir(), 'dist-'));
-  await buildDist(out);
-  await symlink(path.join(ROOT, 'node_modules'), path.join(out, 'node_modules'));
-  return out;
-}
+/** `npm run build` into a temp dir (shared with the crash test). */
+export { buildTempDist } from '../support/warm-relayer.js';
 
 /** `scripts/devnet.ts` (compiled, from `dist`) on free ports, its files in a temp dir. */
 export async function startStandaloneDevnet(dist: string): Promise<StandaloneDevnet> {
