@@ -4,8 +4,10 @@
  * coordinator never needs to know which chain an event came from.
  */
 import type { Hex } from '../domain/order.js';
+import type { EscrowDeadlines, EscrowSide } from '../domain/timelocks.js';
 
-export type EscrowSide = 'src' | 'dst';
+// Escrow sides and deadlines are domain terms (timelocks); chain events carry them.
+export type { EscrowDeadlines, EscrowSide };
 
 /** Where an event sits on its chain. */
 export interface ChainEventMeta {
@@ -21,15 +23,6 @@ export interface ChainEventMeta {
   blockHash: string;
   /** Block time, unix seconds. */
   blockTime: number;
-}
-
-/** Absolute deadlines (unix seconds) of one escrow's stages; DESIGN §6. */
-export interface EscrowDeadlines {
-  withdrawal: number;
-  publicWithdrawal: number;
-  cancellation: number;
-  /** Source escrows only: there is no public cancellation on the destination chain. */
-  publicCancellation?: number;
 }
 
 export interface EscrowCreatedEvent extends ChainEventMeta {

@@ -3,9 +3,20 @@
  * (`deployedAt`), their packed uint256 form used by the EVM contracts, and the absolute
  * deadlines and open window at a given time.
  */
-import type { EscrowDeadlines, EscrowSide } from '../chains/events.js';
 import { TIMELOCK_STAGES, type Timelocks } from './order.js';
 import { DomainError, issue, isUint32, UINT256_LIMIT, type DomainIssue } from './issues.js';
+
+/** Which escrow of a swap: the source (maker's funds) or the destination (the receiver's). */
+export type EscrowSide = 'src' | 'dst';
+
+/** Absolute deadlines (unix seconds) of one escrow's stages; architecture §6. */
+export interface EscrowDeadlines {
+  withdrawal: number;
+  publicWithdrawal: number;
+  cancellation: number;
+  /** Source escrows only: there is no public cancellation on the destination chain. */
+  publicCancellation?: number;
+}
 
 /**
  * Every violated rule is reported: each offset a uint32; srcW < srcPubW < srcCancel < srcPubCancel;

@@ -3,45 +3,20 @@
  * delivery outbox/log, and the fan-out from order_events. See src/webhooks/README.md.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { OrderEventRow, PlannedDelivery, WebhookSubscription } from '../webhooks/events.js';
+import type {
+  DueDelivery,
+  OrderEventRow,
+  PlannedDelivery,
+  StoredDelivery,
+  StoredWebhook,
+  WebhookStore,
+  WebhookSubscription,
+} from '../webhooks/ports.js';
 import type { DB, WebhookDeliveriesTable, WebhooksTable } from './schema.js';
-
-export interface StoredWebhook {
-  id: string;
-  url: string;
-  events: string[];
-  maker: string | null;
-  createdAt: Date;
-}
-
-export interface StoredDelivery {
-  id: string;
-  webhookId: string;
-  eventId: string;
-  eventType: string;
-  status: 'pending' | 'delivered' | 'dead';
-  attempts: number;
-  nextAttemptAt: Date | null;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: Date;
-  deliveredAt: Date | null;
-}
-
-/** A claimed delivery, with what is needed to send it. */
-export interface DueDelivery {
-  id: string;
-  webhookId: string;
-  eventKey: string;
-  payload: unknown;
-  attempts: number;
-  url: string;
-  secret: string;
-}
 
 const CURSOR = 'order_events';
 
-export class WebhookRepository {
+export class WebhookRepository implements WebhookStore {
   constructor(private readonly db: Kysely<DB>) {}
 
   async create(w: { id: string; owner: string; url: string; events: string[]; maker: string | null; secret: string }): Promise<StoredWebhook> {

@@ -11,12 +11,12 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import type { WebhookRepository } from '../store/webhooks-repo.js';
+import type { WebhookStore } from './ports.js';
 import { deliver, type DeliveryOutcome, type DeliveryRequest } from './deliver.js';
 import { advanceCursor, backoffMs, planOrderEvents, planPublicAction } from './events.js';
 
 export interface WebhookDispatcherOptions {
-  repo: WebhookRepository;
+  repo: WebhookStore;
   /** Public actions due now (the PublicActionsReader); optional. */
   publicActions?: { list(): Promise<Array<{ chain: string; escrow: string; action: string } & object>> };
   registry: Registry;

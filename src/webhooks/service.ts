@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { RelayerError } from '../orders/errors.js';
-import type { StoredDelivery, StoredWebhook, WebhookRepository } from '../store/webhooks-repo.js';
+import type { StoredDelivery, StoredWebhook, WebhookStore } from './ports.js';
 import { newSigningSecret } from './signature.js';
 import { WebhookUrlError, parseWebhookUrl, resolveTarget } from './url-guard.js';
 
@@ -18,7 +18,7 @@ export function ownerOf(apiKey: string): string {
 
 export class WebhookService {
   constructor(
-    private readonly repo: WebhookRepository,
+    private readonly repo: WebhookStore,
     private readonly settings: { allowPrivateTargets: boolean },
   ) {}
 

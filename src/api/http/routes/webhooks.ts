@@ -4,7 +4,7 @@
  */
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import type { StoredDelivery, StoredWebhook } from '../../../store/webhooks-repo.js';
+import type { StoredDelivery, StoredWebhook } from '../../../webhooks/ports.js';
 import { WEBHOOK_EVENTS } from '../../../webhooks/events.js';
 import { ownerOf, type WebhookService } from '../../../webhooks/service.js';
 import type { ApiKeys } from '../../api-keys.js';
