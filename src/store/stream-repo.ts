@@ -5,26 +5,11 @@
  * event and a live one are the same bytes.
  */
 import { sql, type Kysely } from 'kysely';
-import type { OrderCreatedData, OrderUpdatedData, SecretSharedData } from '../domain/wire.js';
+import type { EventStreamSource, StreamEvent } from '../api/ws/ports.js';
 import type { ChainEvent, ChainEventStatus, ChainEventUpdate } from '../chains/events.js';
 import type { WireOrder } from '../domain/order.js';
 import { fromTagged, toBigInt } from './convert.js';
 import type { DB } from './schema.js';
-
-export type StreamEvent =
-  | { id: bigint; topic: 'orders'; message: { kind: 'created'; data: OrderCreatedData } | { kind: 'updated'; data: OrderUpdatedData } }
-  | { id: bigint; topic: 'chain'; message: ChainEventUpdate }
-  | { id: bigint; topic: 'secrets'; message: SecretSharedData };
-
-/** What the WebSocket gateway needs of the stream (tests may give their own). */
-export interface EventStreamSource {
-  /** The highest id written so far (0 when none). */
-  head(): Promise<bigint>;
-  /** Events with id > `after`, in id order, at most `limit`. */
-  after(after: bigint, limit: number): Promise<StreamEvent[]>;
-  /** The highest id retention has removed: a resume from below it has lost events. */
-  prunedThrough(): Promise<bigint>;
-}
 
 export class StreamRepository implements EventStreamSource {
   constructor(private readonly db: Kysely<DB>) {}

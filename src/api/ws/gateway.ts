@@ -21,7 +21,7 @@ import { CLOSE } from './protocol.js';
 import { Routing } from './routing.js';
 import { WsServer } from './server.js';
 import { StreamTail } from './stream.js';
-import type { EventStreamSource } from '../../store/stream-repo.js';
+import type { EventStreamSource } from './ports.js';
 
 export interface WsGatewayOptions {
   config: Pick<Config, 'host' | 'wsPort' | 'apiKeys' | 'ws'>;

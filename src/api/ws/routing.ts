@@ -4,7 +4,7 @@
  */
 import type { Bus, TopicMessages, Unsubscribe } from '../../bus/types.js';
 import type { PriceUpdateData } from '../../domain/wire.js';
-import type { StreamEvent } from '../../store/stream-repo.js';
+import type { StreamEvent } from './ports.js';
 import type { ChainEventUpdate } from '../../chains/events.js';
 import type { RelayerMetrics } from '../../observability/metrics.js';
 import { SpanKind, tracer } from '../../observability/tracing.js';

@@ -8,7 +8,7 @@
  * event is delivered, then the connection is live from that cursor on: no gap, no duplicate.
  */
 import type { Logger } from '../../observability/logger.js';
-import type { EventStreamSource, StreamEvent } from '../../store/stream-repo.js';
+import type { EventStreamSource, StreamEvent } from './ports.js';
 import type { Connection } from './connection.js';
 import type { ProtocolError } from './protocol.js';
 
