@@ -12,6 +12,7 @@ import {
   escrowTermsData,
   escrowValue,
   fillOrder,
+  fundedBuilder,
   fillPlan,
   fillPrice,
   lockOrder,
@@ -96,6 +97,14 @@ function withEscrow(p: OrderSpendPlan, d: EscrowDatum, keepValue = false): Order
   return { ...p, outputs: [{ ...out!, datum: escrowTermsData(d), value: keepValue ? out!.value : escrowValue(d) }] };
 }
 
+/** Sends the maker `n` of the test token (the taker's genesis holds it). */
+async function giveMakerTokens(n: bigint) {
+  const send = await fundedBuilder(h.ctx(h.taker));
+  send.payAssets(h.maker.address, new Core.Value(2_000_000n, new Map([[Core.AssetId(TOKEN), n]])));
+  await h.emulator.submitTransaction(await h.taker.sign(await send.complete()));
+  h.emulator.stepForwardBlock();
+}
+
 async function refused(p: Promise<unknown>, trace: string | RegExp) {
   await expect(p).rejects.toThrow(trace);
 }
@@ -135,11 +144,7 @@ describe('Fill (any resolver)', () => {
 
   it('a token order fills with the token amount and the deposit in lovelace', async () => {
     const o = order({ makerAsset: { policyId: POLICY, assetName: TOKEN_NAME }, makingAmount: 400n });
-    // The maker needs the token: the taker's genesis holds it, send some over first.
-    const send = await (await import('../../cardano-tx/escrow-tx.js')).fundedBuilder(h.ctx(h.taker));
-    send.payAssets(h.maker.address, new Core.Value(2_000_000n, new Map([[Core.AssetId(TOKEN), 800n]])));
-    await h.emulator.submitTransaction(await h.taker.sign(await send.complete()));
-    h.emulator.stepForwardBlock();
+    await giveMakerTokens(800n);
     const utxo = await lock(o);
     h.goTo(FILL);
     const { plan: p, escrowDatum } = fill(utxo, o);
@@ -160,6 +165,16 @@ describe('Fill (any resolver)', () => {
     const price = fillPrice(o, BigInt(slotMs(FILL)));
     await refused(h.spendOrder([h.taker], [fill(a, o, FILL, FILL + 60, price - 1n).plan]), 'below the auction price');
     await h.spendOrder([h.taker], [fill(b, { ...o, nonce: 8n }, FILL, FILL + 60, price).plan]);
+  });
+
+  it('at a curve point the price is the point amount: one below is refused', async () => {
+    const o = order();
+    const a = await lock(o);
+    const b = await lock({ ...o, nonce: 8n });
+    h.goTo(START + 30); // e = 30 = points[0].offset
+    expect(fillPrice(o, BigInt(slotMs(START + 30)))).toBe(700_000_003n);
+    await refused(h.spendOrder([h.taker], [fill(a, o, START + 30, START + 60, 700_000_002n).plan]), 'below the auction price');
+    await h.spendOrder([h.taker], [fill(b, { ...o, nonce: 8n }, START + 30, START + 60, 700_000_003n).plan]);
   });
 
   it('the price is read at the lower bound: before the auction starts it is the start amount', async () => {
@@ -249,6 +264,19 @@ describe('Fill (any resolver)', () => {
     });
   }
 
+  it('an escrow datum with an extra (14th) field is refused', async () => {
+    const o = order();
+    const utxo = await lock(o);
+    h.goTo(FILL);
+    const { plan: p, escrowDatum } = fill(utxo, o);
+    const fields = escrowTermsData(escrowDatum).asConstrPlutusData()!.getData();
+    const extended = new Core.PlutusList();
+    for (let i = 0; i < fields.getLength(); i++) extended.add(fields.get(i));
+    extended.add(Core.PlutusData.newInteger(1n));
+    p.outputs[0]!.datum = Core.PlutusData.newConstrPlutusData(new Core.ConstrPlutusData(0n, extended));
+    await refused(h.spendOrder([h.taker], [p]), 'escrow datum shape');
+  });
+
   it('escrow value one lovelace short of amount + deposit is refused', async () => {
     const o = order();
     const utxo = await lock(o);
@@ -335,6 +363,17 @@ describe('Cancel (maker) and Return (anyone, after expiry)', () => {
     await returnOrder(h.ctx(h.stranger), { order: ref, now: slotMs(EXPIRY + 1) });
     h.emulator.stepForwardBlock();
     expect(h.balance(h.maker.address) - before).toBe(o.makingAmount);
+  });
+
+  it('a token order is returned with its tokens', async () => {
+    const o = order({ makerAsset: { policyId: POLICY, assetName: TOKEN_NAME }, makingAmount: 400n });
+    await giveMakerTokens(400n);
+    const utxo = await lock(o);
+    h.goTo(EXPIRY + 1);
+    const before = h.balance(h.maker.address, TOKEN);
+    await returnOrder(h.ctx(h.stranger), { order: { txId: utxo.input().transactionId(), index: Number(utxo.input().index()) }, now: slotMs(EXPIRY + 1) });
+    h.emulator.stepForwardBlock();
+    expect(h.balance(h.maker.address, TOKEN) - before).toBe(400n);
   });
 
   it('a return to another address, untagged, or one lovelace short is refused', async () => {
