@@ -167,6 +167,16 @@ describe('Fill (any resolver)', () => {
     await h.spendOrder([h.taker], [fill(b, { ...o, nonce: 8n }, FILL, FILL + 60, price).plan]);
   });
 
+  it('in the first segment the price rounds up (maker\'s favour): one below is refused', async () => {
+    const o = order();
+    const a = await lock(o);
+    const b = await lock({ ...o, nonce: 8n });
+    h.goTo(START + 15); // e = 15: 700_000_003 + ceil(299_999_997 * 15 / 30) = 700_000_003 + 149_999_999
+    expect(fillPrice(o, BigInt(slotMs(START + 15)))).toBe(850_000_002n);
+    await refused(h.spendOrder([h.taker], [fill(a, o, START + 15, START + 45, 850_000_001n).plan]), 'below the auction price');
+    await h.spendOrder([h.taker], [fill(b, { ...o, nonce: 8n }, START + 15, START + 45, 850_000_002n).plan]);
+  });
+
   it('at a curve point the price is the point amount: one below is refused', async () => {
     const o = order();
     const a = await lock(o);
