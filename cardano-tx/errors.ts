@@ -9,6 +9,12 @@ export type CardanoTxErrorCode =
   | 'NO_PUBLIC_CANCELLATION' // PublicCancel on an escrow without publicCancellationAt (destination side)
   | 'NOT_TAKER' // Withdraw/Cancel need the taker's key, the signer is someone else
   | 'BELOW_MIN_UTXO' // the escrow output would not carry the ledger's minimum lovelace
+  | 'ORDER_NOT_FOUND' // the order output reference is not (or no longer) unspent
+  | 'NOT_AN_ORDER' // the output is not at the order script address or its datum is not a version-1 order
+  | 'ORDER_EXPIRED' // a fill after the order's expiry second
+  | 'ORDER_NOT_EXPIRED' // a return to the maker before the order expired
+  | 'BELOW_AUCTION_PRICE' // the promised taking amount is below the auction price at the fill's lower bound
+  | 'NOT_MAKER' // an order Cancel needs the maker's key, the signer is someone else
   | 'BUILD_FAILED' // coin selection or script evaluation (through the provider) failed; nothing was submitted
   | 'SUBMIT_FAILED'; // the node (Ogmios) refused the transaction
 

@@ -67,7 +67,7 @@ export async function fundedBuilder(ctx: EscrowTxContext, exclude: OutRef[] = []
     .useEvaluator((tx, additional) => ctx.provider.evaluateTransaction(tx, additional));
 }
 
-async function finish(ctx: EscrowTxContext, builder: TxBuilder): Promise<EscrowTxResult> {
+export async function finish(ctx: EscrowTxContext, builder: TxBuilder): Promise<EscrowTxResult> {
   let unsigned: Core.Transaction;
   try {
     unsigned = await builder.complete();
@@ -253,7 +253,7 @@ export async function loadEscrow(
 }
 
 /** The chain's "now": the tip's slot start (the ledger compares intervals with the current slot). */
-async function chainNow(ctx: EscrowTxContext, opts: SpendOptions): Promise<number> {
+export async function chainNow(ctx: EscrowTxContext, opts: Pick<SpendOptions, 'now'>): Promise<number> {
   if (opts.now !== undefined) return opts.now;
   const tip = await (ctx.provider as Partial<{ getNetworkTip(): Promise<{ slot: number }> }>).getNetworkTip?.();
   if (!tip) throw new CardanoTxError('BUILD_FAILED', 'no `now` given and the provider cannot report the chain tip');

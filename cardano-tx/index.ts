@@ -4,3 +4,5 @@ export * from '../src/chains/cardano/escrow-datum.js';
 export * from './escrow-tx.js';
 export * from './signer.js';
 export { SlotClock } from '../src/chains/cardano/slot-time.js';
+export * from './order-tx.js';
+export * from '../src/chains/cardano/order-datum.js';

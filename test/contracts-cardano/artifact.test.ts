@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Core } from '@blaze-cardano/sdk';
 import { describe, expect, it } from 'vitest';
-import { buildEscrowArtifact, ESCROW_ARTIFACT, serializeArtifact } from '../../contracts/cardano/build.js';
-import { escrowScript } from '../../contracts/cardano/index.js';
+import { buildEscrowArtifact, buildOrderArtifact, ESCROW_ARTIFACT, ORDER_ARTIFACT, serializeArtifact } from '../../contracts/cardano/build.js';
+import { escrowScript, orderScript } from '../../contracts/cardano/index.js';
 
 describe('escrow.plutus.json', () => {
   it('rebuilding reproduces the committed file byte for byte', () => {
@@ -29,5 +29,20 @@ describe('escrow.plutus.json', () => {
     expect(testnet.toBech32()).toMatch(/^addr_test1w/);
     expect(mainnet.toBech32()).toMatch(/^addr1w/);
     expect(testnet.getProps().paymentPart).toEqual({ type: Core.CredentialType.ScriptHash, hash: escrowScript.hash });
+  });
+});
+
+describe('order.plutus.json', () => {
+  it('rebuilding for the committed escrow hash reproduces the committed file byte for byte', () => {
+    expect(serializeArtifact(buildOrderArtifact(escrowScript.hash))).toBe(readFileSync(ORDER_ARTIFACT, 'utf8'));
+  });
+
+  it('the loader exposes the order script (Plutus V3) at its own enterprise address', () => {
+    const json = JSON.parse(readFileSync(ORDER_ARTIFACT, 'utf8')) as { type: string; cborHex: string; hash: string };
+    expect(json.type).toBe('PlutusScriptV3');
+    expect(orderScript.script.hash()).toBe(json.hash);
+    expect((orderScript.script.toCore() as { version: number }).version).toBe(Core.PlutusLanguageVersion.V3);
+    expect(orderScript.address(0).toBech32()).toMatch(/^addr_test1w/);
+    expect(orderScript.hash).not.toBe(escrowScript.hash);
   });
 });

@@ -7,7 +7,13 @@ import { Core, TxBuilder } from '@blaze-cardano/sdk';
 import { Emulator, EmulatorProvider } from '@blaze-cardano/emulator';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { escrowScript as committedScript, escrowScriptFrom, readEscrowEnvelope } from '../../contracts/cardano/index.js';
+import {
+  escrowScript as committedScript,
+  escrowScriptFrom,
+  orderScript as committedOrderScript,
+  readEscrowEnvelope,
+} from '../../contracts/cardano/index.js';
+import { assembleOrderSpend, type OrderSpendPlan, type OrderTxContext } from '../../cardano-tx/order-tx.js';
 import {
   assembleSpend,
   createEscrow,
@@ -31,6 +37,11 @@ import {
 export const escrowScript = process.env.CARDANO_ESCROW_ARTIFACT
   ? escrowScriptFrom(readEscrowEnvelope(process.env.CARDANO_ESCROW_ARTIFACT))
   : committedScript;
+
+/** The order script under test: the committed one, or CARDANO_ORDER_ARTIFACT (a mutant, built for the committed escrow). */
+export const orderScript = process.env.CARDANO_ORDER_ARTIFACT
+  ? escrowScriptFrom(readEscrowEnvelope(process.env.CARDANO_ORDER_ARTIFACT))
+  : committedOrderScript;
 
 export const SLOT_MS = 1000;
 export const ZERO_TIME = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -63,12 +74,14 @@ export interface Harness {
   taker: Ed25519KeySigner;
   receiver: Ed25519KeySigner;
   stranger: Ed25519KeySigner;
-  ctx(signer: Ed25519KeySigner): EscrowTxContext;
+  ctx(signer: Ed25519KeySigner): OrderTxContext;
   terms(over?: Partial<EscrowDatum>): EscrowDatum;
   lock(terms: EscrowDatum): Promise<Core.TransactionUnspentOutput>;
   goTo(slot: number): void;
   /** Builds (fixed budgets), signs with `signers`, submits to the emulator. */
   spend(signers: Ed25519KeySigner[], plans: SpendPlan[]): Promise<{ txId: string; fee: bigint }>;
+  /** The same for spends of order outputs. */
+  spendOrder(signers: Ed25519KeySigner[], plans: OrderSpendPlan[]): Promise<{ txId: string; fee: bigint }>;
   balance(addr: Core.Address, unit?: string): bigint;
 }
 
@@ -87,7 +100,27 @@ export async function startHarness(): Promise<Harness> {
   const emulator = new Emulator(genesis, { slotConfig: { zeroTime: ZERO_TIME, zeroSlot: 0, slotLength: SLOT_MS } });
   const provider = new EmulatorProvider(emulator);
   const clock = SlotClock.linear({ zeroTime: ZERO_TIME, zeroSlot: 0, slotLength: SLOT_MS });
-  const ctx = (signer: Ed25519KeySigner): EscrowTxContext => ({ provider, signer, networkId: 0, clock, script: escrowScript });
+  const ctx = (signer: Ed25519KeySigner): OrderTxContext => ({ provider, signer, networkId: 0, clock, script: escrowScript, orderScript });
+  const submitFixed = async (signers: Ed25519KeySigner[], exclude: { txId: string; index: number }[], assemble: (b: TxBuilder) => void) => {
+    const builder: TxBuilder = await fundedBuilder(ctx(signers[0]!), exclude);
+    builder.useEvaluator(async (tx) => {
+      const out = Core.Redeemers.fromCore([]);
+      out.setValues(
+        (tx.witnessSet().redeemers()?.values() ?? []).map((r) => {
+          const copy = Core.Redeemer.fromCbor(r.toCbor());
+          copy.setExUnits(new Core.ExUnits(FIXED_BUDGET.memory, FIXED_BUDGET.steps));
+          return copy;
+        }),
+      );
+      return out;
+    });
+    assemble(builder);
+    let tx = await builder.complete();
+    for (const s of signers) tx = await s.sign(tx);
+    const txId = await emulator.submitTransaction(tx);
+    emulator.stepForwardBlock();
+    return { txId, fee: tx.body().fee() };
+  };
 
   const h: Harness = {
     emulator,
@@ -146,6 +179,12 @@ export async function startHarness(): Promise<Harness> {
       emulator.stepForwardBlock();
       return { txId, fee: tx.body().fee() };
     },
+    spendOrder: (signers, plans) =>
+      submitFixed(
+        signers,
+        plans.map((p) => ({ txId: p.order.input().transactionId(), index: Number(p.order.input().index()) })),
+        (b) => assembleOrderSpend(b, orderScript.script, plans),
+      ),
     balance: (addr, unit = '') =>
       emulator
         .utxos()

@@ -133,3 +133,95 @@ class Reader {
     return this.array(h.arg, depth);
   }
 }
+
+// ---- encoding -------------------------------------------------------------------------------
+
+/**
+ * Plutus's own encoding of `Data` (what `serialiseData` gives on chain and what the ledger hashes
+ * after it rebuilt a datum): constructor fields and non-empty lists indefinite-length, empty ones
+ * definite; maps definite; byte strings over 64 bytes as indefinite chunks of 64; integers outside
+ * ±2^64 as bignums (tags 2/3). Constructor tags 121–127, 1280–1400, else 102 [alt, fields].
+ */
+export function encodePlutusData(d: PlutusData): Uint8Array {
+  const out: number[] = [];
+  write(d, out);
+  return Uint8Array.from(out);
+}
+
+function head(major: number, n: bigint, out: number[]): void {
+  const m = major << 5;
+  if (n < 24n) out.push(m | Number(n));
+  else if (n < 0x100n) out.push(m | 24, Number(n));
+  else if (n < 0x10000n) out.push(m | 25, Number(n >> 8n), Number(n & 0xffn));
+  else if (n < 0x100000000n) {
+    out.push(m | 26);
+    for (let s = 24n; s >= 0n; s -= 8n) out.push(Number((n >> s) & 0xffn));
+  } else {
+    out.push(m | 27);
+    for (let s = 56n; s >= 0n; s -= 8n) out.push(Number((n >> s) & 0xffn));
+  }
+}
+
+function writeBytes(b: Uint8Array, out: number[]): void {
+  if (b.length <= 64) {
+    head(2, BigInt(b.length), out);
+    out.push(...b);
+    return;
+  }
+  out.push(0x5f);
+  for (let i = 0; i < b.length; i += 64) {
+    const chunk = b.subarray(i, i + 64);
+    head(2, BigInt(chunk.length), out);
+    out.push(...chunk);
+  }
+  out.push(0xff);
+}
+
+function writeList(items: PlutusData[], out: number[]): void {
+  if (items.length === 0) {
+    out.push(0x80);
+    return;
+  }
+  out.push(0x9f);
+  for (const i of items) write(i, out);
+  out.push(0xff);
+}
+
+const U64 = 1n << 64n;
+
+function write(d: PlutusData, out: number[]): void {
+  switch (d.kind) {
+    case 'int': {
+      const v = d.value;
+      if (v >= 0n && v < U64) return head(0, v, out);
+      if (v < 0n && v >= -U64) return head(1, -1n - v, out);
+      const n = v >= 0n ? v : -1n - v;
+      let hex = n.toString(16);
+      if (hex.length % 2) hex = `0${hex}`;
+      head(6, v >= 0n ? 2n : 3n, out);
+      return writeBytes(Uint8Array.from(Buffer.from(hex, 'hex')), out);
+    }
+    case 'bytes':
+      return writeBytes(d.value, out);
+    case 'list':
+      return writeList(d.items, out);
+    case 'map':
+      head(5, BigInt(d.entries.length), out);
+      for (const [k, v] of d.entries) {
+        write(k, out);
+        write(v, out);
+      }
+      return;
+    case 'constr': {
+      const t = d.tag;
+      if (t >= 0 && t < 7) head(6, BigInt(121 + t), out);
+      else if (t >= 7 && t < 128) head(6, BigInt(1280 + t - 7), out);
+      else {
+        head(6, 102n, out);
+        out.push(0x82);
+        write({ kind: 'int', value: BigInt(t) }, out);
+      }
+      return writeList(d.fields, out);
+    }
+  }
+}
