@@ -26,7 +26,7 @@ import { bech32ToPlutusAddress, escrowDatumData } from '../src/chains/cardano/es
 import { timedChainStore } from './_timed-store.js';
 import { ChainStateRepository } from '../src/store/chain-state-repo.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../devnet/cardano/index.js';
-import { alwaysOk, scriptAddress } from '../test/devnet-cardano/scripts.js';
+import { alwaysOk, scriptAddress } from '../test/devnet-cardano/support/scripts.js';
 import { withPostgres } from '../test/support/db.js';
 
 const BLOCKS = 30;

@@ -11,7 +11,7 @@ import { routeTableOf, type RouteEntry } from '../../src/api/http/app.js';
 import { ECHO_LIMIT } from '../../src/api/http/echo.js';
 import { WsGateway } from '../../src/api/ws/gateway.js';
 import { ERROR_CODES } from '../../src/orders/errors.js';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness } from './support.js';
 
 /** Statuses an error may have; anything else (a 500 above all) is a finding. */
 const ERROR_STATUSES = new Set([400, 401, 403, 404, 405, 409, 413, 414, 415, 422, 429, 431, 503]);

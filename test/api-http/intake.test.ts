@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderHash } from '../../src/domain/eip712.js';
 import { orderToWire } from '../../src/domain/order.js';
 import type { TopicMessages } from '../../src/bus/types.js';
-import { CHAIN_ID, FACTORY, json, makeOrder, newMaker, signOrder, startHarness, submission, type Harness } from './harness.js';
+import { CHAIN_ID, FACTORY, json, makeOrder, newMaker, signOrder, startHarness, submission, type Harness } from './support.js';
 
 let h: Harness;
 const maker = newMaker();

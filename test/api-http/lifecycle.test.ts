@@ -22,7 +22,7 @@ import {
   submission,
   type Harness,
   type Maker,
-} from './harness.js';
+} from './support.js';
 
 let h: Harness;
 const maker = newMaker();

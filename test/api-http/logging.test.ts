@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashlockOf } from '../../src/domain/hashlock.js';
-import { fillToReady, json, makeOrder, newMaker, newSecret, signCancel, startHarness, submission, type Harness } from './harness.js';
+import { fillToReady, json, makeOrder, newMaker, newSecret, signCancel, startHarness, submission, type Harness } from './support.js';
 
 const lines: string[] = [];
 let h: Harness;

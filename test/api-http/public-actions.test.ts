@@ -10,8 +10,8 @@ import { packTimelocks, srcDeadlines } from '../../src/domain/timelocks.js';
 import { PublicActionsReader } from '../../src/settlement/public-actions-reader.js';
 import { ChainStateRepository } from '../../src/store/chain-state-repo.js';
 import { SettlementRepository } from '../../src/store/settlement-repo.js';
-import { DEPLOYED, RECEIVER, testOrder } from '../settlement/fixtures.js';
-import { json, startHarness, type Harness } from './harness.js';
+import { DEPLOYED, RECEIVER, testOrder } from '../settlement/support.js';
+import { json, startHarness, type Harness } from './support.js';
 
 const KEY = 'resolver-key-for-public-actions';
 let h: Harness;

@@ -8,7 +8,7 @@ import { hashTypedData } from 'viem';
 import { orderHash, orderMessage } from '../../src/domain/eip712.js';
 import { orderToWire, type Hex } from '../../src/domain/order.js';
 import type { EscrowCreatedEvent } from '../../src/chains/events.js';
-import { CHAIN_ID, FACTORY, json, makeOrder, newMaker, signCancel, startHarness, submission, type Harness } from './harness.js';
+import { CHAIN_ID, FACTORY, json, makeOrder, newMaker, signCancel, startHarness, submission, type Harness } from './support.js';
 
 let h: Harness;
 const alice = newMaker();

@@ -1,6 +1,6 @@
 /** The rate limit answers 429 RATE_LIMITED in the error model, with Retry-After, and stores nothing. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { json, makeOrder, newMaker, startHarness, submission, type Harness } from './harness.js';
+import { json, makeOrder, newMaker, startHarness, submission, type Harness } from './support.js';
 
 let h: Harness;
 beforeAll(async () => {

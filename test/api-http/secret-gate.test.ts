@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashlockOf } from '../../src/domain/hashlock.js';
 import type { Hex, Order } from '../../src/domain/order.js';
-import { escrowEventsFor, fillToReady, makeOrder, newMaker, newSecret, startHarness, submission, type Harness } from './harness.js';
+import { escrowEventsFor, fillToReady, makeOrder, newMaker, newSecret, startHarness, submission, type Harness } from './support.js';
 
 let h: Harness;
 let base: string;

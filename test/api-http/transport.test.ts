@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
-import { json, makeOrder, newMaker, startHarness, submission, type Harness } from './harness.js';
+import { json, makeOrder, newMaker, startHarness, submission, type Harness } from './support.js';
 
 let h: Harness;
 let storeUp = true;

@@ -1,7 +1,7 @@
 /** The WebSocket protocol end to end: real `ws` clients on loopback against the gateway. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_KEY, startGateway, TestClient, type TestGateway } from './support.js';
-import { created, escrowCreated, HASH_A, HASH_B, MAKER_X, MAKER_Y, updated } from './events.js';
+import { API_KEY, startGateway, TestClient, type TestGateway } from './support/index.js';
+import { created, escrowCreated, HASH_A, HASH_B, MAKER_X, MAKER_Y, updated } from './support/events.js';
 
 describe('WsGateway protocol', () => {
   let g: TestGateway;

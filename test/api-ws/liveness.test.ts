@@ -7,8 +7,8 @@ import { InProcessBus } from '../../src/bus/in-process.js';
 import { WsGateway } from '../../src/api/ws/gateway.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { startGateway, TestClient, wsConfig, type TestGateway } from './support.js';
-import { created, escrowCreated, HASH_A, MAKER_X } from './events.js';
+import { startGateway, TestClient, wsConfig, type TestGateway } from './support/index.js';
+import { created, escrowCreated, HASH_A, MAKER_X } from './support/events.js';
 
 const counter = async (g: TestGateway, reason: string) =>
   (await g.metrics.wsDisconnects.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;

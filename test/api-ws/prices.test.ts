@@ -6,8 +6,8 @@ import { auctionAmount } from '../../src/domain/auction.js';
 import type { Hex } from '../../src/domain/order.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { StoredOrder } from '../../src/orders/ports.js';
-import { NOW, validOrder } from '../domain/fixtures.js';
-import { startGateway, TestClient, type TestGateway } from './support.js';
+import { NOW, validOrder } from '../domain/support.js';
+import { startGateway, TestClient, type TestGateway } from './support/index.js';
 
 const hash = (n: number): Hex => `0x${n.toString(16).padStart(64, '0')}`;
 

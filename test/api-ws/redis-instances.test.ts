@@ -5,8 +5,8 @@ import { WsGateway } from '../../src/api/ws/gateway.js';
 import { RedisBus } from '../../src/bus/redis.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { TestClient, wsConfig } from './support.js';
-import { created, escrowCreated, HASH_A, MAKER_X } from './events.js';
+import { TestClient, wsConfig } from './support/index.js';
+import { created, escrowCreated, HASH_A, MAKER_X } from './support/events.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ level: 'silent' });

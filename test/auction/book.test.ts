@@ -14,7 +14,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
-import { NOW, validOrder } from '../domain/fixtures.js';
+import { NOW, validOrder } from '../domain/support.js';
 
 const logger = createLogger({ level: 'silent' });
 const SIG = `0x${'ab'.repeat(65)}` as Hex;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PriceCursor } from '../../src/auction/price-cursor.js';
 import { auctionAmount } from '../../src/domain/auction.js';
-import { auctionArb, validOrder, NOW } from '../domain/fixtures.js';
+import { auctionArb, validOrder, NOW } from '../domain/support.js';
 
 describe('PriceCursor', () => {
   it('walks a whole auction second by second exactly like auctionAmount', () => {

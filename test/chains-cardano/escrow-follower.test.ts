@@ -13,8 +13,8 @@ import { plutusAddressToBech32 } from '../../src/chains/cardano/escrow-datum.js'
 import { storeOn, type Store } from '../../src/store/index.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { DevnetWallet } from '../../devnet/cardano/wallet.js';
-import { alwaysFail, scriptAddress } from '../devnet-cardano/scripts.js';
-import { until } from '../devnet-cardano/support.js';
+import { alwaysFail, scriptAddress } from '../devnet-cardano/support/scripts.js';
+import { until } from '../devnet-cardano/support/index.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
 import { ESCROW_HASH, escrowDatum, lockEscrow, newSecret, spendEscrow } from './support.js';
 

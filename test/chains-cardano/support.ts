@@ -17,7 +17,7 @@ import {
   type EscrowDatum,
   type EscrowRedeemer,
 } from '../../src/chains/cardano/escrow-datum.js';
-import { alwaysOk, scriptAddress } from '../devnet-cardano/scripts.js';
+import { alwaysOk, scriptAddress } from '../devnet-cardano/support/scripts.js';
 
 export const escrowScript = alwaysOk();
 export const escrowAddress = scriptAddress(escrowScript);

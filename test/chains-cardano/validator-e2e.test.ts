@@ -14,7 +14,7 @@ import { OgmiosProvider } from '../../cardano-tx/ogmios-provider.js';
 import { bech32ToPlutusAddress, createEscrow, Ed25519KeySigner, withdraw } from '../../cardano-tx/index.js';
 import { storeOn } from '../../src/store/index.js';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
-import { until } from '../devnet-cardano/support.js';
+import { until } from '../devnet-cardano/support/index.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
 import { newSecret } from './support.js';
 

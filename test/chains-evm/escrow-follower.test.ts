@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { keccak256, toHex, type Address, type Hex } from 'viem';
-import { startHarness, type Harness } from './support/harness.js';
+import { startHarness, type Harness } from './support/follower.js';
 import { startTestChain, waitFor, type TestChain } from './support/chain.js';
 import { compileLogEmitter } from './support/log-emitter.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';

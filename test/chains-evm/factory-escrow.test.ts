@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAddress, zeroAddress, type Address } from 'viem';
 import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
 import type { ChainEvent } from '../../src/chains/events.js';
-import { startHarness, type Harness } from './support/harness.js';
+import { startHarness, type Harness } from './support/follower.js';
 import { waitFor } from './support/chain.js';
 import { cancelAndRescueDst, clientsFor, createDstEscrow, eventId, fillSrcEscrow, invalidateNonce, TIMELOCKS, withdrawSrc } from './support/escrows.js';
 import { compileLogEmitter } from './support/log-emitter.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAddress, type Address } from 'viem';
 import { startEvmDevnet, type EvmDevnet } from '../../devnet/evm/index.js';
-import { startHarness, type Harness } from './support/harness.js';
+import { startHarness, type Harness } from './support/follower.js';
 import { waitFor } from './support/chain.js';
 import { clientsFor, eventId, fillSrcEscrow, withdrawSrc } from './support/escrows.js';
 import { compileLogEmitter } from './support/log-emitter.js';

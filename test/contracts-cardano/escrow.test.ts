@@ -10,7 +10,7 @@ import { bech32ToPlutusAddress, payoutTag } from '../../cardano-tx/index.js';
 import {
   C, OTHER_POLICY, PC, POLICY, PW, TOKEN, TOKEN_NAME, W,
   hex, plan, slotMs, startHarness, type Harness,
-} from './harness.js';
+} from './support.js';
 
 let h: Harness;
 beforeEach(async () => {

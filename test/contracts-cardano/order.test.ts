@@ -27,7 +27,7 @@ import {
 } from '../../cardano-tx/index.js';
 import { auctionAmount } from '../../src/domain/auction.js';
 import { orderAuction } from '../../src/chains/cardano/order-datum.js';
-import { HASHLOCK, POLICY, SECRET, TOKEN, TOKEN_NAME, escrowScript, orderScript, plan, slotMs, startHarness, type Harness } from './harness.js';
+import { HASHLOCK, POLICY, SECRET, TOKEN, TOKEN_NAME, escrowScript, orderScript, plan, slotMs, startHarness, type Harness } from './support.js';
 
 let h: Harness;
 beforeEach(async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { auctionAmount } from '../../src/domain/auction.js';
 import type { Auction } from '../../src/domain/order.js';
-import { approve, escrowFactoryAbi, expectRevert, fillOrder, makeOrder, useChain, type Chain } from './harness.js';
+import { approve, escrowFactoryAbi, expectRevert, fillOrder, makeOrder, useChain, type Chain } from './support.js';
 
 const chain = useChain();
 

@@ -24,7 +24,7 @@ import {
   useChain,
   ZERO_ADDRESS,
   type DstImmutables,
-} from './harness.js';
+} from './support.js';
 
 const chain = useChain();
 const SECRET = toHex(0x5ec2e7n, { size: 32 });

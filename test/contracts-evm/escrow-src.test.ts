@@ -25,7 +25,7 @@ import {
   ZERO_ADDRESS,
   type SrcFill,
   type SrcImmutables,
-} from './harness.js';
+} from './support.js';
 
 const chain = useChain();
 

@@ -25,7 +25,7 @@ import {
   ethBalance,
   gasCost,
   ZERO_ADDRESS,
-} from './harness.js';
+} from './support.js';
 import { erc1271WalletBytecode, feeOnTransferTokenBytecode } from '../../contracts/evm/artifacts.js';
 
 const chain = useChain();

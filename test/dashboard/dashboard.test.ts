@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startRelayer, type RunningRelayer } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { makeOrder, newMaker, submission } from '../api-http/harness.js';
+import { makeOrder, newMaker, submission } from '../api-http/support.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
-import { launchBrowser, openPage } from './browser.js';
+import { launchBrowser, openPage } from './support.js';
 
 const env = (pg: TestPostgres, port = '0') => ({
   DATABASE_URL: pg.url,

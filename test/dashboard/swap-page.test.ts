@@ -14,7 +14,7 @@ import { approveFactory, startEvmDevnet } from '../../devnet/evm/index.js';
 import { createResolver } from '../../resolver/setup.js';
 import { loadConfig } from '../../src/config.js';
 import { startRelayer } from '../../src/main.js';
-import { launchBrowser, openPage } from './browser.js';
+import { launchBrowser, openPage } from './support.js';
 
 const API_KEY = 'dashboard-resolver-key-0123456789';
 

@@ -7,7 +7,7 @@ import { createLedgerStateQueryClient } from '@cardano-ogmios/client';
 import { Core } from '@blaze-cardano/sdk';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { DevnetWallet } from '../../devnet/cardano/wallet.js';
-import { recordingContext, until } from './support.js';
+import { recordingContext, until } from './support/index.js';
 
 describe('Cardano devnet ledger', () => {
   const cleanups: (() => Promise<void>)[] = [];

@@ -16,8 +16,8 @@ import { Core } from '@blaze-cardano/sdk';
 import { startCardanoDevnet, type CardanoDevnet } from '../../devnet/cardano/index.js';
 import { createOgmiosValidator } from '../../devnet/cardano/schema/validator.js';
 import { DevnetWallet } from '../../devnet/cardano/wallet.js';
-import { alwaysFail, alwaysOk, scriptAddress } from './scripts.js';
-import { recordingContext, until } from './support.js';
+import { alwaysFail, alwaysOk, scriptAddress } from './support/scripts.js';
+import { recordingContext, until } from './support/index.js';
 
 const validator = createOgmiosValidator();
 

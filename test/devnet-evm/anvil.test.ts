@@ -54,7 +54,7 @@ describe('startAnvil', () => {
   });
 
   it('takes anvil down when the owning process is SIGKILLed (no exit handler runs)', async () => {
-    const fixture = fileURLToPath(new URL('./fixtures/anvil-then-hang.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('./support/anvil-then-hang.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       let out = '';

@@ -9,7 +9,7 @@ import {
 } from '../../src/domain/auction.js';
 import type { Auction } from '../../src/domain/order.js';
 import { DomainError } from '../../src/domain/issues.js';
-import { auctionArb } from './fixtures.js';
+import { auctionArb } from './support.js';
 
 const linear: Auction = { startTime: 1_000, duration: 100, startAmount: 1_000n, endAmount: 500n, points: [] };
 const curved: Auction = {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Address, HexBlob } from '@blaze-cardano/core';
 import { bech32 as scureBech32 } from '@scure/base';
 import { bech32Decode, cardanoAddressProblem, cardanoNetworkOf } from '../../src/domain/cardano-address.js';
-import { CIP19 } from './fixtures.js';
+import { CIP19 } from './support.js';
 
 const BECH32_CHARS = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
 

@@ -14,7 +14,7 @@ import {
 import { encodeType } from '../../src/domain/eip712-encode.js';
 import { DomainError } from '../../src/domain/issues.js';
 import type { Order } from '../../src/domain/order.js';
-import { ANVIL_ADDRESS_0, ANVIL_KEY_0, FACTORY, orderArb, validOrder } from './fixtures.js';
+import { ANVIL_ADDRESS_0, ANVIL_KEY_0, FACTORY, orderArb, validOrder } from './support.js';
 
 const CHAIN = 31337;
 

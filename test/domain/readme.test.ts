@@ -16,7 +16,7 @@ import { nextStatus, ORDER_EVENTS, TRANSITIONS } from '../../src/domain/state-ma
 import { packTimelocks, unpackTimelocks, validateTimelocks } from '../../src/domain/timelocks.js';
 import { validateOrder } from '../../src/domain/validate-order.js';
 import { DOMAIN_ISSUE_CODES } from '../../src/domain/issues.js';
-import { ANVIL_ADDRESS_0, ANVIL_KEY_0 } from './fixtures.js';
+import { ANVIL_ADDRESS_0, ANVIL_KEY_0 } from './support.js';
 
 const readme = readFileSync(new URL('../../src/domain/README.md', import.meta.url), 'utf8');
 

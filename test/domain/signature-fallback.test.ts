@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { privateKeyToAccount } from 'viem/accounts';
 import { orderTypedData } from '../../src/domain/eip712.js';
-import { ANVIL_ADDRESS_0, ANVIL_KEY_0, FACTORY, validOrder } from './fixtures.js';
+import { ANVIL_ADDRESS_0, ANVIL_KEY_0, FACTORY, validOrder } from './support.js';
 
 vi.mock('node:module', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:module')>();

@@ -20,7 +20,7 @@ import {
 } from '../../src/domain/signature.js';
 import { CANCEL_TYPES, orderDomain, orderHash, orderTypedData } from '../../src/domain/eip712.js';
 import type { Hex, Order } from '../../src/domain/order.js';
-import { ANVIL_ADDRESS_0, ANVIL_KEY_0, FACTORY, orderArb, validOrder } from './fixtures.js';
+import { ANVIL_ADDRESS_0, ANVIL_KEY_0, FACTORY, orderArb, validOrder } from './support.js';
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const CHAIN = 31337;

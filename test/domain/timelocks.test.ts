@@ -10,7 +10,7 @@ import {
 } from '../../src/domain/timelocks.js';
 import { TIMELOCK_STAGES, type Timelocks } from '../../src/domain/order.js';
 import { DomainError } from '../../src/domain/issues.js';
-import { anyUint32TimelocksArb, TIMELOCKS, timelocksArb } from './fixtures.js';
+import { anyUint32TimelocksArb, TIMELOCKS, timelocksArb } from './support.js';
 
 const U32 = 0xffff_ffff;
 

@@ -10,7 +10,7 @@ import {
 import { DOMAIN_ISSUE_CODES } from '../../src/domain/issues.js';
 import { orderHash } from '../../src/domain/eip712.js';
 import type { Order } from '../../src/domain/order.js';
-import { auctionArb, CIP19, NOW, SUPPORTED, timelocksArb, validOrder } from './fixtures.js';
+import { auctionArb, CIP19, NOW, SUPPORTED, timelocksArb, validOrder } from './support.js';
 
 const ctx: ValidateOrderContext = { now: NOW, supportedChains: SUPPORTED };
 const check = (patch: Partial<Order>) => validateOrder({ ...validOrder(), ...patch }, ctx);

@@ -18,7 +18,7 @@ import type { SrcFill } from '../../resolver/evm.js';
 import { orderHash as eip712OrderHash } from '../../src/domain/eip712.js';
 import { orderFromWire } from '../../src/domain/order.js';
 import { bech32ToPlutusAddress, escrowValue, LOVELACE, type EscrowDatum } from '../../cardano-tx/index.js';
-import { CardanoActor, dstDatum, makeOrder, pollFor, serial, signedOrder, startE2e, statusOf, type E2e, type MadeOrder } from './helpers.js';
+import { CardanoActor, dstDatum, makeOrder, pollFor, serial, signedOrder, startE2e, statusOf, type E2e, type MadeOrder } from './support.js';
 
 const API_KEY = 'e2e-adversarial-resolver-key-0123';
 /** Smaller than the 30-day default, so intake must read the factory's own bound. */

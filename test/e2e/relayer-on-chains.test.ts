@@ -18,7 +18,7 @@ import type { DestinationChain } from '../../resolver/destination.js';
 import { PublicActionRunner } from '../../resolver/public-actions.js';
 import { EvmSourceChain, type SrcFill } from '../../resolver/evm.js';
 import { createResolver } from '../../resolver/setup.js';
-import { CardanoActor, DEFAULT_TIMELOCKS, dstDatum, makeOrder as makeE2eOrder, startE2e, statusOf as statusVia, type E2e } from './helpers.js';
+import { CardanoActor, DEFAULT_TIMELOCKS, dstDatum, makeOrder as makeE2eOrder, startE2e, statusOf as statusVia, type E2e } from './support.js';
 
 let e2e: E2e;
 let evm: EvmDevnet;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startRelayer, type RunningRelayer } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { makeOrder, newMaker, newSecret, submission } from '../api-http/harness.js';
+import { makeOrder, newMaker, newSecret, submission } from '../api-http/support.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
 
 const GOOD_KEY = 'resolver-key-security-events-0001';

@@ -17,7 +17,7 @@ import { startRelayer, type RunningRelayer } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { activeRequestId, inSpan, startTracing, withRequestId, type Tracing } from '../../src/observability/tracing.js';
 import { storeOn } from '../../src/store/index.js';
-import { escrowEventsFor, makeOrder, newMaker, submission } from '../api-http/harness.js';
+import { escrowEventsFor, makeOrder, newMaker, submission } from '../api-http/support.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -14,7 +14,7 @@ import type { MakerFundsCheck } from '../../src/orders/ports.js';
 import { OrderService } from '../../src/orders/service.js';
 import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
-import { SUPPORTED, makeOrder, newMaker, signCancel, signOrder } from '../api-http/harness.js';
+import { SUPPORTED, makeOrder, newMaker, signCancel, signOrder } from '../api-http/support.js';
 import { sql } from 'kysely';
 
 let pg: TestPostgres;

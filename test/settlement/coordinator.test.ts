@@ -15,7 +15,7 @@ import { EscrowRepository } from '../../src/store/escrows-repo.js';
 import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { SettlementRepository } from '../../src/store/settlement-repo.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
-import { DEPLOYED, dstEscrowEvent, srcEscrowEvent, testOrder } from './fixtures.js';
+import { DEPLOYED, dstEscrowEvent, srcEscrowEvent, testOrder } from './support.js';
 
 const EVM = '31337';
 const ADA = 'cardano:devnet';

@@ -8,7 +8,7 @@ import { packTimelocks } from '../../src/domain/timelocks.js';
 import { buildEscrowView } from '../../src/settlement/escrow-view.js';
 import { publicActionKey } from '../../src/domain/wire.js';
 import { publicActions } from '../../src/settlement/public-actions.js';
-import { cancelledEvent, DEPLOYED, dstEscrowEvent, srcEscrowEvent, testOrder, withdrawnEvent } from './fixtures.js';
+import { cancelledEvent, DEPLOYED, dstEscrowEvent, srcEscrowEvent, testOrder, withdrawnEvent } from './support.js';
 
 const SECRET = `0x${'5a'.repeat(32)}` as Hex;
 const HASH = `0x${'ab'.repeat(32)}` as Hex;

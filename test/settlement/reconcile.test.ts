@@ -7,7 +7,7 @@ import type { OrderStatus } from '../../src/domain/status.js';
 import { dstDeadlines } from '../../src/domain/timelocks.js';
 import { buildEscrowView } from '../../src/settlement/escrow-view.js';
 import { nextStep, secretRelease, type SettlementPolicy, type Step } from '../../src/settlement/reconcile.js';
-import { cancelledEvent, DEPLOYED, dstEscrowEvent, RECEIVER, srcEscrowEvent, testOrder, withdrawnEvent } from './fixtures.js';
+import { cancelledEvent, DEPLOYED, dstEscrowEvent, RECEIVER, srcEscrowEvent, testOrder, withdrawnEvent } from './support.js';
 
 const SECRET = `0x${'11'.repeat(32)}` as Hex;
 const HASHLOCK = hashlockOf(SECRET);

@@ -19,7 +19,7 @@ import { EscrowRepository } from '../../src/store/escrows-repo.js';
 import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { SettlementRepository } from '../../src/store/settlement-repo.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
-import { DEPLOYED, RECEIVER, testOrder } from './fixtures.js';
+import { DEPLOYED, RECEIVER, testOrder } from './support.js';
 
 const policy = { toleranceSeconds: 20, secretMarginSeconds: 60 };
 const logger = pino({ level: 'silent' });

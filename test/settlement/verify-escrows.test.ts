@@ -3,7 +3,7 @@ import type { EscrowCreatedEvent } from '../../src/chains/events.js';
 import type { Hex, Order } from '../../src/domain/order.js';
 import { dstDeadlines, srcDeadlines } from '../../src/domain/timelocks.js';
 import { verifyDstEscrow, verifySrcEscrow } from '../../src/settlement/verify-escrows.js';
-import { DEPLOYED, RECEIVER, testOrder } from './fixtures.js';
+import { DEPLOYED, RECEIVER, testOrder } from './support.js';
 
 const ORDER_HASH = `0x${'ab'.repeat(32)}` as Hex;
 const HASHLOCK = `0x${'cd'.repeat(32)}` as Hex;

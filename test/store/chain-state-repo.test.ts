@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { ChainStateRepository } from '../../src/store/chain-state-repo.js';
 import type { Database } from '../../src/store/db.js';
 import { ENGINES } from '../support/db.js';
-import { BIG, block, created, withdrawn } from './fixtures.js';
+import { BIG, block, created, withdrawn } from './support.js';
 
 const EVM = '31337';
 const ADA = 'cardano:devnet';

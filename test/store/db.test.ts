@@ -7,7 +7,7 @@ import { createDatabase, type Database } from '../../src/store/db.js';
 import { createStore } from '../../src/store/index.js';
 import { ENGINES, truncateAll, withPostgres } from '../support/db.js';
 import { MIGRATIONS, migrationProvider } from '../../src/store/migrations/index.js';
-import { BIG, hash32, order } from './fixtures.js';
+import { BIG, hash32, order } from './support.js';
 
 describe.each(ENGINES)('Database on $engine', ({ engine, open }) => {
   let database: Database;

@@ -5,7 +5,7 @@ import { EscrowRepository } from '../../src/store/escrows-repo.js';
 import type { ChainEventUpdate } from '../../src/chains/events.js';
 import type { Hex } from '../../src/domain/order.js';
 import { ENGINES } from '../support/db.js';
-import { BIG, block, cancelled, created, hash32, withdrawn } from './fixtures.js';
+import { BIG, block, cancelled, created, hash32, withdrawn } from './support.js';
 
 const EVM = '31337';
 const ADA = 'cardano:devnet';

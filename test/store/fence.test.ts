@@ -11,7 +11,7 @@ import { FencedError, LeaderFence, assertFence } from '../../src/store/fence.js'
 import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { SettlementRepository } from '../../src/store/settlement-repo.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
-import { block, created, hash32, order } from './fixtures.js';
+import { block, created, hash32, order } from './support.js';
 
 let pgdb: TestPostgres;
 

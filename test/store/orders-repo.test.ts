@@ -5,7 +5,7 @@ import { ChainStateRepository } from '../../src/store/chain-state-repo.js';
 import { ORDER_STATUSES } from '../../src/domain/status.js';
 import type { Hex } from '../../src/domain/order.js';
 import { ENGINES } from '../support/db.js';
-import { BIG, hash32, order } from './fixtures.js';
+import { BIG, hash32, order } from './support.js';
 
 const SIG = `0x${'ab'.repeat(65)}` as Hex;
 

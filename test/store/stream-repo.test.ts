@@ -10,7 +10,7 @@ import type { Database } from '../../src/store/db.js';
 import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { StreamRepository } from '../../src/store/stream-repo.js';
 import { ENGINES } from '../support/db.js';
-import { block, created, hash32, order } from './fixtures.js';
+import { block, created, hash32, order } from './support.js';
 
 describe.each(ENGINES)('StreamRepository on $engine', ({ open }) => {
   let database: Database;

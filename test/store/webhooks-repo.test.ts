@@ -5,7 +5,7 @@ import { OrderRepositoryImpl } from '../../src/store/orders-repo.js';
 import { WebhookRepository } from '../../src/store/webhooks-repo.js';
 import { advanceCursor, planOrderEvents } from '../../src/webhooks/events.js';
 import { ENGINES } from '../support/db.js';
-import { hash32, order } from './fixtures.js';
+import { hash32, order } from './support.js';
 
 describe.each(ENGINES)('WebhookRepository on $engine', ({ open }) => {
   let database: Database;

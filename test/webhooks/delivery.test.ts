@@ -13,9 +13,9 @@ import { storeOn } from '../../src/store/index.js';
 import { WebhookRepository } from '../../src/store/webhooks-repo.js';
 import { deliver } from '../../src/webhooks/deliver.js';
 import { WebhookService } from '../../src/webhooks/service.js';
-import { makeOrder, newMaker, submission } from '../api-http/harness.js';
+import { makeOrder, newMaker, submission } from '../api-http/support.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
-import { startReceiver, type Received } from './receiver.js';
+import { startReceiver, type Received } from './support.js';
 
 const KEY = 'webhook-test-key-0123456789';
 const OTHER_KEY = 'another-tenant-key-0123456789';

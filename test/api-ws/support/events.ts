@@ -1,8 +1,8 @@
 /** Bus messages for the gateway tests. */
-import type { TopicMessages } from '../../src/bus/types.js';
-import type { ChainEventUpdate } from '../../src/chains/events.js';
-import { orderToWire, type Hex } from '../../src/domain/order.js';
-import { validOrder } from '../domain/fixtures.js';
+import type { TopicMessages } from '../../../src/bus/types.js';
+import type { ChainEventUpdate } from '../../../src/chains/events.js';
+import { orderToWire, type Hex } from '../../../src/domain/order.js';
+import { validOrder } from '../../domain/support.js';
 
 export const HASH_A: Hex = `0x${'aa'.repeat(32)}`;
 export const HASH_B: Hex = `0x${'bb'.repeat(32)}`;

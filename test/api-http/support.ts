@@ -30,7 +30,7 @@ import { SettlementCoordinator } from '../../src/settlement/coordinator.js';
 import { SecretGate } from '../../src/settlement/secret-gate.js';
 import type { ChainStateRepository } from '../../src/store/chain-state-repo.js';
 import { SettlementRepository } from '../../src/store/settlement-repo.js';
-import { dstEscrowEvent, srcEscrowEvent } from '../settlement/fixtures.js';
+import { dstEscrowEvent, srcEscrowEvent } from '../settlement/support.js';
 import { withPostgres, type TestPostgres } from '../support/db.js';
 import { randomBytes } from 'node:crypto';
 

@@ -1,10 +1,10 @@
 /** A gateway on a free loopback port and real `ws` clients that queue what they receive. */
 import { WebSocket, type ClientOptions } from 'ws';
-import { InProcessBus } from '../../src/bus/in-process.js';
-import { WsGateway, type WsGatewayOptions } from '../../src/api/ws/gateway.js';
-import type { Config } from '../../src/config.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { createMetrics, type RelayerMetrics } from '../../src/observability/metrics.js';
+import { InProcessBus } from '../../../src/bus/in-process.js';
+import { WsGateway, type WsGatewayOptions } from '../../../src/api/ws/gateway.js';
+import type { Config } from '../../../src/config.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createMetrics, type RelayerMetrics } from '../../../src/observability/metrics.js';
 
 export const API_KEY = 'resolver-key-0123456789abcdef';
 
