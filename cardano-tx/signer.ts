@@ -1,6 +1,6 @@
 /**
  * A payment key that signs transactions (Ed25519, enterprise address). Resolvers and tests
- * hold one; the relayer itself never holds a key (DESIGN §1).
+ * hold one; the relayer itself never holds a key (architecture §1).
  */
 import { Core } from '@blaze-cardano/sdk';
 

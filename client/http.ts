@@ -1,5 +1,5 @@
 /**
- * A typed client of the relayer's public HTTP API (DESIGN §8), for makers, resolvers and tools.
+ * A typed client of the relayer's public HTTP API (architecture §8), for makers, resolvers and tools.
  * It depends on the wire format only (src/domain/wire.ts, shared with the server), never on the
  * relayer's internals.
  */

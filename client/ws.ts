@@ -1,5 +1,5 @@
 /**
- * A WebSocket client of the relayer (DESIGN §9): subscribes to channels, hands every server
+ * A WebSocket client of the relayer (architecture §9): subscribes to channels, hands every server
  * message to a listener, and reconnects with backoff, re-subscribing and re-authenticating.
  *
  * Resuming: order, escrow and secret events carry an `eventId`. The client remembers the last

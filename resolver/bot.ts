@@ -347,7 +347,7 @@ const now = () => new Date().toISOString();
 
 /**
  * The destination escrow a job must lock: what it promised, for the order's receiver, with
- * absolute deadlines counted from the source escrow's real creation time (DESIGN §6).
+ * absolute deadlines counted from the source escrow's real creation time (architecture §6).
  */
 export function dstEscrowRequest(job: Job): DstEscrowRequest {
   if (!job.src) throw new Error(`job ${job.orderHash} has no source escrow yet`);

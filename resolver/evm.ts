@@ -29,7 +29,7 @@ export interface SrcFill {
 
 export class EvmSourceChain {
   readonly account;
-  /** The chain id as the relayer names it (DESIGN §3). */
+  /** The chain id as the relayer names it (architecture §3). */
   readonly chain: string;
   private readonly publicClient;
   private readonly wallet;

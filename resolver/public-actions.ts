@@ -1,5 +1,5 @@
 /**
- * The resolver's public duties (DESIGN §6): when an escrow's public window opens and its own
+ * The resolver's public duties (architecture §6): when an escrow's public window opens and its own
  * taker did nothing, anyone may settle it and earn the safety deposit. The relayer announces
  * them (WS `public_action` on `secrets`) and lists them (GET /api/public-actions); this runner
  * takes both, waits until the chain's own clock has reached the window, and sends the

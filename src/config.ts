@@ -1,5 +1,5 @@
 /**
- * Every setting comes from the environment (DESIGN §10), is validated at start, and a bad
+ * Every setting comes from the environment (architecture §10), is validated at start, and a bad
  * value stops the process with a message naming the variable. No other module reads
  * process.env.
  */

@@ -4,7 +4,7 @@
  * escrow whose datum is derived from the order; the maker cancels it; after expiry anyone returns
  * it to the maker. Layout and rules: README.md next to this file ("Order script").
  *
- * Times in the order datum are unix SECONDS (as every order, DESIGN §4); validity bounds are
+ * Times in the order datum are unix SECONDS (as every order, architecture §4); validity bounds are
  * POSIX ms. The auction is priced at second `lower div 1000` with the integer curve of
  * src/domain/auction.ts; escrow deadlines are `lower + 1000 * offset` ms; the order can be filled
  * while every instant of the transaction lies in a second <= expiry (as the EVM factory's

@@ -1,7 +1,7 @@
 /**
  * A local Cardano chain that speaks Ogmios v6: the Blaze ledger emulator (phase-1 and Plutus
  * phase-2 validation) behind Ogmios's JSON-RPC on a free loopback port. For development,
- * tests and the first run; never in the production path (DESIGN §2).
+ * tests and the first run; never in the production path (architecture §2).
  *
  *   const devnet = await startCardanoDevnet();
  *   // Ogmios clients connect to { host: devnet.host, port: devnet.port }

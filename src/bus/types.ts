@@ -1,5 +1,5 @@
 /**
- * Typed publish/subscribe between parts (DESIGN §2). In-process by default, Redis pub/sub
+ * Typed publish/subscribe between parts (architecture §2). In-process by default, Redis pub/sub
  * across instances. The bus is never the source of truth: whatever is published was
  * committed to the store first, and a subscriber that misses a message can re-read the store.
  */

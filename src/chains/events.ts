@@ -13,7 +13,7 @@ export type { EscrowDeadlines, EscrowSide };
 export interface ChainEventMeta {
   /** Stable and unique per chain: `${chain}:${txHash}:${index}`; the same log seen twice has the same id. */
   id: string;
-  /** `"31337"`, `"1"`, … or `"cardano:devnet"`, … (DESIGN §3). */
+  /** `"31337"`, `"1"`, … or `"cardano:devnet"`, … (architecture §3). */
   chain: string;
   txHash: string;
   /** EVM: log index in the block. Cardano: index of the event within its transaction. */

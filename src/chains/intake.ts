@@ -1,5 +1,5 @@
 /**
- * What order intake needs from the chains (DESIGN §4): the supported chains, with the rescue
+ * What order intake needs from the chains (architecture §4): the supported chains, with the rescue
  * delay of the factory actually followed (read from the node), and the maker-funds check. Without
  * an EVM node there is nothing to settle against: no rescue delay is known and funds go unchecked.
  */

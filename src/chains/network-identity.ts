@@ -2,7 +2,7 @@
  * Asks the configured endpoints which chain they serve, before anything else starts: an EVM RPC
  * that reports another chain id, or an Ogmios whose system start is another Cardano network's,
  * stops the start with a ConfigError naming the variable to fix. Without it a relayer pointed at
- * the wrong node would serve makers typed data for a chain nobody fills on (DESIGN §10).
+ * the wrong node would serve makers typed data for a chain nobody fills on (architecture §10).
  */
 import WebSocket from 'ws';
 import { ConfigError, type CardanoNetwork } from '../config.js';

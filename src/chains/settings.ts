@@ -26,7 +26,7 @@ export interface EvmChainSettings {
 }
 
 export interface CardanoChainSettings {
-  /** e.g. `cardano:preprod` (DESIGN §3). */
+  /** e.g. `cardano:preprod` (architecture §3). */
   chain: string;
   /** Null: no Ogmios, so nothing to follow. */
   ogmiosUrl: string | null;

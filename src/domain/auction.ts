@@ -1,5 +1,5 @@
 /**
- * The Dutch auction of DESIGN §5: the taker amount the maker receives, as a function of time.
+ * The Dutch auction of architecture §5: the taker amount the maker receives, as a function of time.
  * Integer-only so the relayer, the EVM factory, the Cardano order script and any client agree
  * on every unit. The curve is the polyline
  *   (0, startAmount), (points[0].offset, points[0].amount), …, (duration, endAmount)
@@ -126,7 +126,7 @@ export function compileAuction(auction: Auction): (now: number) => bigint {
 }
 
 /**
- * Checks an auction against DESIGN §5: startAmount >= endAmount >= 1, 0 < duration <= 1 day,
+ * Checks an auction against architecture §5: startAmount >= endAmount >= 1, 0 < duration <= 1 day,
  * at most 16 points with offsets strictly increasing inside (0, duration) and amounts
  * non-increasing within [endAmount, startAmount]. `field` prefixes the reported paths.
  */

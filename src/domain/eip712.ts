@@ -1,5 +1,5 @@
 /**
- * EIP-712 typed data of an EVM-source order (DESIGN §4). The escrow factory hashes exactly
+ * EIP-712 typed data of an EVM-source order (architecture §4). The escrow factory hashes exactly
  * these types on chain, so every field name, type and order here is part of the protocol:
  * change one and every signature made before stops verifying.
  */

@@ -1,5 +1,5 @@
 /**
- * Hashlock = keccak256(secret) over exactly 32 secret bytes (DESIGN §3), as the EVM escrow and
+ * Hashlock = keccak256(secret) over exactly 32 secret bytes (architecture §3), as the EVM escrow and
  * the Plutus V3 validator (`keccak_256` builtin) compute it.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';

@@ -1,5 +1,5 @@
 /**
- * The order of DESIGN §4, in two forms: `Order` (code: bigint money, number unix seconds)
+ * The order of architecture §4, in two forms: `Order` (code: bigint money, number unix seconds)
  * and `WireOrder` (JSON: amounts, nonce and salt as decimal strings).
  */
 export type Hex = `0x${string}`;
@@ -22,7 +22,7 @@ export interface Auction {
   points: AuctionPoint[];
 }
 
-/** Seconds after the source escrow's creation (`deployedAt`), DESIGN §6. */
+/** Seconds after the source escrow's creation (`deployedAt`), architecture §6. */
 export interface Timelocks {
   srcWithdrawal: number;
   srcPublicWithdrawal: number;

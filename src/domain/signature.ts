@@ -1,5 +1,5 @@
 /**
- * EIP-712 signature checks for orders and cancellations (DESIGN §4), built for intake speed:
+ * EIP-712 signature checks for orders and cancellations (architecture §4), built for intake speed:
  * orders are hashed by the dedicated encoder behind `orderHash` (eip712-encode.ts), and the
  * native libsecp256k1 binding (`secp256k1` package, ~20× faster than pure JS) recovers the
  * signer, with @noble/curves as the fallback when the native module cannot load. Both

@@ -1,5 +1,5 @@
 /**
- * The swap state machine of DESIGN §7 as a transition table: one row per event, listing the
+ * The swap state machine of architecture §7 as a transition table: one row per event, listing the
  * statuses it may fire from and the status it leads to. Anything not in the table is refused
  * (`nextStatus` returns null) and the caller logs it; nothing else in the relayer decides a status.
  */
@@ -36,7 +36,7 @@ export const TRANSITIONS: { readonly [E in OrderEvent]: Transition } = {
   dst_escrow_invalid: { from: ['src_escrowed'], to: 'invalid_fill' },
   // Both escrows passed their confirmation depth: the maker may now reveal the secret.
   escrows_final: { from: ['escrowed'], to: 'ready_for_secret' },
-  // The maker revealed the secret to us. Only from ready_for_secret: this is the safety gate of DESIGN §1.
+  // The maker revealed the secret to us. Only from ready_for_secret: this is the safety gate of architecture §1.
   secret_revealed: { from: ['ready_for_secret'], to: 'secret_revealed' },
   withdrawals_complete: { from: ['secret_revealed'], to: 'executed' },
   expired: { from: ['active'], to: 'expired' },
@@ -48,7 +48,7 @@ export const TRANSITIONS: { readonly [E in OrderEvent]: Transition } = {
     to: 'refunding',
   },
   refunds_complete: { from: ['refunding'], to: 'refunded' },
-  // Reorg/rollback undo (DESIGN §7). The source escrow vanished: the order is open again
+  // Reorg/rollback undo (architecture §7). The source escrow vanished: the order is open again
   // (a later, real fill replays src_escrow_seen). Not from secret_revealed: once the maker
   // has revealed the secret it is public and stays public, and a status that pretends
   // otherwise would let the order be filled again under a known hashlock. Not from

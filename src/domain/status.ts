@@ -1,4 +1,4 @@
-/** Order statuses of the swap state machine, DESIGN §7. */
+/** Order statuses of the swap state machine, architecture §7. */
 export const ORDER_STATUSES = [
   'active',
   'src_escrowed',

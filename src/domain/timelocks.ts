@@ -1,5 +1,5 @@
 /**
- * Timelocks of DESIGN §6: seven offsets in seconds after the source escrow's creation
+ * Timelocks of architecture §6: seven offsets in seconds after the source escrow's creation
  * (`deployedAt`), their packed uint256 form used by the EVM contracts, and the absolute
  * deadlines and open window at a given time.
  */
@@ -88,7 +88,7 @@ export function srcDeadlines(t: Timelocks, deployedAt: number): EscrowDeadlines 
 
 /**
  * Absolute unix-second starts of the destination escrow's stages. `deployedAt` is the SOURCE
- * escrow's creation time (DESIGN §6: all offsets count from it), not the destination's.
+ * escrow's creation time (architecture §6: all offsets count from it), not the destination's.
  */
 export function dstDeadlines(t: Timelocks, deployedAt: number): EscrowDeadlines {
   return {

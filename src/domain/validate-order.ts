@@ -1,5 +1,5 @@
 /**
- * Intake validation of an order (DESIGN §4), pure: `now` and the supported chains are inputs.
+ * Intake validation of an order (architecture §4), pure: `now` and the supported chains are inputs.
  * Returns every issue found; an empty list means the order may be accepted (the signature,
  * duplicates and balances are checked elsewhere).
  */
@@ -110,7 +110,7 @@ export function validateOrder(order: Order, ctx: ValidateOrderContext): DomainIs
     out.push(issue('INVALID_ADDRESS', 'makerAsset', 'makerAsset must be an EVM token address (zero address for native ETH)'));
   }
   // The receiver's network is known only for a supported Cardano destination. A configured
-  // Cardano chain other than the four of DESIGN §3 is a test network: only mainnet has network id 1.
+  // Cardano chain other than the four of architecture §3 is a test network: only mainnet has network id 1.
   const network = pairIssues.length === 0 ? (cardanoNetworkOf(order.dstChain) ?? 'testnet') : null;
   if (typeof order.receiver !== 'string') {
     out.push(issue('INVALID_ADDRESS', 'receiver', 'receiver must be a Cardano bech32 address'));

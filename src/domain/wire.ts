@@ -1,5 +1,5 @@
 /**
- * The wire format the relayer speaks (DESIGN §8 REST, §9 WebSocket), as TypeScript types: the
+ * The wire format the relayer speaks (architecture §8 REST, §9 WebSocket), as TypeScript types: the
  * order in wire form and the payloads of the live events. The server builds them (the bus carries
  * them between instances and the WS gateway sends them as each event's `data`), and the client
  * library (client/) reads them; neither side defines them again. Pure: types and one pure function.
@@ -26,7 +26,7 @@ export interface OrderCreatedData {
   lockedOutput?: string | null;
 }
 
-/** WS `order_updated`: one status change (DESIGN §7). */
+/** WS `order_updated`: one status change (architecture §7). */
 export interface OrderUpdatedData {
   orderHash: string;
   maker: string;
@@ -53,7 +53,7 @@ export interface SecretSharedData {
 }
 
 /**
- * An escrow anyone may now settle (DESIGN §6 public stages): WS `public_action` on `secrets`,
+ * An escrow anyone may now settle (architecture §6 public stages): WS `public_action` on `secrets`,
  * and each item of GET /api/public-actions.
  */
 export interface PublicActionData {

@@ -11,8 +11,8 @@ export const ERROR_CODES = {
   INVALID_ADDRESS: { status: 400, meaning: 'an address is malformed or on the wrong network' },
   INVALID_ASSET: { status: 400, meaning: 'an asset is neither an EVM token address nor a Cardano unit' },
   INVALID_HASHLOCK: { status: 400, meaning: 'the hashlock is not 0x + 32 bytes' },
-  INVALID_AUCTION: { status: 400, meaning: 'the auction is not sane (DESIGN §5)' },
-  INVALID_TIMELOCKS: { status: 400, meaning: 'the timelocks are not ordered (DESIGN §6)' },
+  INVALID_AUCTION: { status: 400, meaning: 'the auction is not sane (architecture §5)' },
+  INVALID_TIMELOCKS: { status: 400, meaning: 'the timelocks are not ordered (architecture §6)' },
   TIMELOCKS_EXCEED_RESCUE_DELAY: {
     status: 400,
     meaning: "a source timelock stage opens at or after the source escrow's rescue delay (the taker could rescue the maker's funds before any refund)",

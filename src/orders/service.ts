@@ -1,5 +1,5 @@
 /**
- * The order use-cases (DESIGN §2 `orders/`): intake, maker cancel, secret reveal and queries
+ * The order use-cases (architecture §2 `orders/`): intake, maker cancel, secret reveal and queries
  * (expiry is the settlement sweep's job). No HTTP here: callers get plain values or a
  * RelayerError with a stable code.
  * The store is the source of truth; bus messages go out only after the store committed.
@@ -47,7 +47,7 @@ export interface OrderServiceDeps {
   metrics?: RelayerMetrics;
   /**
    * The settlement's secret gate: re-judges, when the maker reveals, that both escrows are
-   * verified, final, and far enough from cancellation (DESIGN §1). Absent only in tests of intake.
+   * verified, final, and far enough from cancellation (architecture §1). Absent only in tests of intake.
    */
   secretGate?: {
     judge(
@@ -204,7 +204,7 @@ export class OrderService {
 
   /**
    * The maker hands over the secret once both escrows are verified and final. This is the
-   * relayer's safety gate (DESIGN §1): nothing but `ready_for_secret` accepts it.
+   * relayer's safety gate (architecture §1): nothing but `ready_for_secret` accepts it.
    */
   async revealSecret(orderHash: Hex, secret: string): Promise<{ orderHash: Hex; status: OrderStatus }> {
     const stored = await this.mustGet(orderHash);

@@ -1,5 +1,5 @@
 /**
- * The one way an order changes status (DESIGN §7), for the order use-cases and the settlement
+ * The one way an order changes status (architecture §7), for the order use-cases and the settlement
  * coordinator alike: the step is checked against the domain's transition table, applied with a
  * compare-and-set in the store (status change and timeline event in one transaction), and only
  * then announced: `order_updated` always, `secret_shared` when the step records a secret.

@@ -1,5 +1,5 @@
 /**
- * The settlement coordinator (DESIGN §2 `settlement/`): follows every chain-event change the
+ * The settlement coordinator (architecture §2 `settlement/`): follows every chain-event change the
  * monitors stored, in store order, and drives each affected order through the state machine
  * with `reconcile`'s steps; a periodic sweep does the same for time-driven steps (expiry,
  * the destination window, the finality lock). It never talks to a chain.
@@ -102,7 +102,7 @@ export class SettlementCoordinator {
 
   /**
    * Re-evaluates orders that time can move, re-announces every secret still waiting for its
-   * withdrawals, and announces public withdrawal/cancellation windows (DESIGN §6) to resolvers.
+   * withdrawals, and announces public withdrawal/cancellation windows (architecture §6) to resolvers.
    * `secret_shared` and `public_action` are at-least-once: a relayer that crashed before
    * publishing, or a resolver that was disconnected, still gets them.
    */

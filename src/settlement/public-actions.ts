@@ -1,5 +1,5 @@
 /**
- * Public actions (DESIGN §6 "public withdrawal" and "public cancellation"): which escrows of an
+ * Public actions (architecture §6 "public withdrawal" and "public cancellation"): which escrows of an
  * order anyone may now settle, and with what. The coordinator announces them to resolvers and
  * GET /api/public-actions lists them, like Fusion+'s ready-to-execute-public-actions.
  *
@@ -88,7 +88,7 @@ function action(
   };
 }
 
-/** EVM chains are named by their numeric chain id (DESIGN §3). */
+/** EVM chains are named by their numeric chain id (architecture §3). */
 function isEvmChain(chain: string): boolean {
   return /^\d+$/.test(chain);
 }

@@ -186,7 +186,7 @@ function eventRef(e: { chain: string; escrow: string; txHash: string; blockNumbe
 export type ReleaseVerdict = { ok: true } | { ok: false; code: 'ESCROWS_NOT_READY' | 'SECRET_WINDOW_CLOSED'; message: string };
 
 /**
- * The secret gate of DESIGN §1, judged at the moment the maker reveals: a verified source and
+ * The secret gate of architecture §1, judged at the moment the maker reveals: a verified source and
  * destination escrow, both final, and the window still open (past both finality locks, and more
  * than the margin left before either cancellation). A maker who reveals too late could otherwise
  * let a resolver cancel the destination escrow and still withdraw the source with the secret.

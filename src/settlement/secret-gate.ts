@@ -1,6 +1,6 @@
 /**
  * The secret gate the order use-cases apply when a maker reveals: it re-judges the release rule
- * (DESIGN §1) from the chain events as stored at that moment, since the status alone could be
+ * (architecture §1) from the chain events as stored at that moment, since the status alone could be
  * stale by the time the maker answers. The store runs it inside the transaction that records the
  * reveal (OrderRepository.transitionGuarded), so no rollback can slip between check and change.
  */

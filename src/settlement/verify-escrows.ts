@@ -1,5 +1,5 @@
 /**
- * The check behind the secret gate (DESIGN §1): the maker's secret may be released only if
+ * The check behind the secret gate (architecture §1): the maker's secret may be released only if
  * the destination escrow pays the maker at least what the order and the auction promised,
  * under the same hashlock, with timelocks that keep the maker safe.
  *
@@ -84,7 +84,7 @@ export function verifySrcEscrow(orderHash: Hex, order: Order, src: EscrowCreated
 
 /**
  * Checks the destination escrow against the order and the already-verified source escrow.
- * `toleranceSeconds` absorbs one block of clock difference between the chains (DESIGN §6).
+ * `toleranceSeconds` absorbs one block of clock difference between the chains (architecture §6).
  */
 export function verifyDstEscrow(
   orderHash: Hex,

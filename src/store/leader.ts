@@ -1,6 +1,6 @@
 /**
  * Leader election among relayer instances sharing one Postgres: the leader runs the monitors,
- * the coordinator and the ticker (DESIGN §10). It holds a session advisory lock on a dedicated
+ * the coordinator and the ticker (architecture §10). It holds a session advisory lock on a dedicated
  * connection; the lock lives exactly as long as that connection, so a leader that dies or is
  * cut off loses it and another instance's `acquire()` succeeds.
  *

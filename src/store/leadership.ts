@@ -1,5 +1,5 @@
 /**
- * Leadership (DESIGN §10): the leader-only work (the chain monitors and the settlement
+ * Leadership (architecture §10): the leader-only work (the chain monitors and the settlement
  * coordinator) runs on one instance at a time, under the leader lock of `leader.ts`; another
  * instance takes over from the stored cursors if the leader dies.
  */

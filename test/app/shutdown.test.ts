@@ -1,6 +1,6 @@
 /**
  * The real process: starts on its own (PGlite in a temp dir, no chains), serves, and on
- * SIGTERM drains and exits 0 (DESIGN §2).
+ * SIGTERM drains and exits 0 (architecture §2).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * Two relayer instances on one Postgres and one Redis (DESIGN §10, issue 2 item 6): an order
+ * Two relayer instances on one Postgres and one Redis (architecture §10, issue 2 item 6): an order
  * posted to instance A reaches a WebSocket client of instance B; only one instance leads.
  */
 import { randomBytes } from 'node:crypto';

@@ -193,7 +193,7 @@ describe('fill rules', () => {
     await expectRevert(fillOrder(chain, order, { value: order.srcSafetyDeposit + 1n, at: chain.now + 200 }), 'InvalidMsgValue');
   });
 
-  it('refuses timelocks out of the DESIGN §6 order, including dstCancellation >= srcCancellation', async () => {
+  it('refuses timelocks out of the architecture §6 order, including dstCancellation >= srcCancellation', async () => {
     const base = makeOrder(chain).timelocks;
     const broken = [
       { ...base, srcWithdrawal: base.srcPublicWithdrawal },

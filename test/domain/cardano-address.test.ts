@@ -117,7 +117,7 @@ describe('bech32Decode', () => {
 });
 
 describe('cardanoNetworkOf', () => {
-  it('maps the chain ids of DESIGN §3', () => {
+  it('maps the chain ids of architecture §3', () => {
     expect(cardanoNetworkOf('cardano:mainnet')).toBe('mainnet');
     expect(cardanoNetworkOf('cardano:preprod')).toBe('testnet');
     expect(cardanoNetworkOf('cardano:preview')).toBe('testnet');

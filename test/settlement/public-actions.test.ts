@@ -1,4 +1,4 @@
-/** Which escrows anyone may settle now (DESIGN §6 public stages), judged from stored facts. */
+/** Which escrows anyone may settle now (architecture §6 public stages), judged from stored facts. */
 import { describe, expect, it } from 'vitest';
 import type { ChainEvent, EscrowCreatedEvent } from '../../src/chains/events.js';
 import { hashlockOf } from '../../src/domain/hashlock.js';

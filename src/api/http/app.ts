@@ -1,5 +1,5 @@
 /**
- * The HTTP transport (DESIGN §8): fastify with typebox schemas, one JSON error model, request
+ * The HTTP transport (architecture §8): fastify with typebox schemas, one JSON error model, request
  * ids, security headers, CORS, rate limits, request metrics and logs, OpenAPI and its docs UI.
  * Business rules live in OrderService; this module only translates HTTP to calls and back.
  * `buildHttpApp` returns the app ready but not listening (main.ts calls `listen`).

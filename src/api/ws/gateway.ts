@@ -1,5 +1,5 @@
 /**
- * The WebSocket gateway (DESIGN §9): the facade that wires the parts and owns start/stop.
+ * The WebSocket gateway (architecture §9): the facade that wires the parts and owns start/stop.
  * server.ts: where connections come from (own port, attach()); connections.ts / connection.ts:
  * lifecycle, heartbeat, seq and sending with backpressure; ops.ts: what clients ask;
  * channels.ts: who is on which channel; routing.ts: bus events → channel messages.

@@ -1,5 +1,5 @@
 /**
- * The WebSocket protocol of DESIGN §9: what a client may send, the channels, the error codes
+ * The WebSocket protocol of architecture §9: what a client may send, the channels, the error codes
  * and close codes, and how server messages are framed. Pure; the gateway does the I/O.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The codec of the Cardano order script's inline datum (ADA→ETH orders, DESIGN §4) and the order
+ * The codec of the Cardano order script's inline datum (ADA→ETH orders, architecture §4) and the order
  * hash, to the layout in contracts/cardano/README.md ("Order datum, version 1"). Pure: no I/O.
  *
  * The order hash is blake2b-256 of the datum's *Plutus* encoding (`serialiseData`, see
@@ -47,7 +47,7 @@ export interface OrderDatum {
   takerAsset: string;
   auction: OrderAuctionTerms;
   hashlock: string;
-  /** Seconds after the source escrow's creation (DESIGN §6). */
+  /** Seconds after the source escrow's creation (architecture §6). */
   timelocks: OrderTimelocks;
   /** Lovelace the resolver adds to the source escrow. */
   srcSafetyDeposit: bigint;

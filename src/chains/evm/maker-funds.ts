@@ -1,5 +1,5 @@
 /**
- * Intake check for EVM-source orders (DESIGN §4): can the factory actually pull the maker's
+ * Intake check for EVM-source orders (architecture §4): can the factory actually pull the maker's
  * `makingAmount` when a resolver fills? For an ERC-20 the maker needs the balance and an
  * allowance to the factory; for native ETH (the zero address) the maker needs that much
  * deposited in the factory (`nativeBalance(maker)`), since a signature cannot pull ETH.

@@ -3,7 +3,7 @@
  * JSON-RPC, and the reorgs the node went through (a `ChainSource` for the follower).
  *
  * Each `next()`: check the node's chain id (once per connection), read its head, then
- * - reorg check: viem's watchers do not report reorgs (DESIGN §12), so the hashes of the cursor
+ * - reorg check: viem's watchers do not report reorgs (architecture §12), so the hashes of the cursor
  *   block and of blocks holding unconfirmed events are compared with the node's. On a mismatch the
  *   recorded blocks are walked back to the newest one the node still has: a `rollback` step to it;
  * - otherwise the next range after the cursor: one `eth_getLogs` filtered on the topics (halved

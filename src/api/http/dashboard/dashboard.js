@@ -152,7 +152,7 @@ function setupSearch() {
 
 // ---- auction chart ----------------------------------------------------------------------------
 
-/** The curve of DESIGN §5 as SVG: polyline through the vertices, the floor, the current point. */
+/** The curve of architecture §5 as SVG: polyline through the vertices, the floor, the current point. */
 function auctionChart(order, current) {
   const W = 240;
   const H = 64;

@@ -1,4 +1,4 @@
-/** Order routes of DESIGN §8: intake, queries, active book, cancel and secret. */
+/** Order routes of architecture §8: intake, queries, active book, cancel and secret. */
 import { Type } from 'typebox';
 import { typedDataDescriptor } from '../../../domain/eip712.js';
 import type { Hex, WireOrder } from '../../../domain/order.js';

@@ -1,5 +1,5 @@
 /**
- * GET /api/public-actions: escrows anyone may now settle (DESIGN §6 public stages), for
+ * GET /api/public-actions: escrows anyone may now settle (architecture §6 public stages), for
  * resolvers, like Fusion+'s ready-to-execute-public-actions. API-key only: a public withdrawal
  * carries the maker's secret.
  */
