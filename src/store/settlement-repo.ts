@@ -9,7 +9,7 @@ import type { ChainEventUpdate } from '../chains/events.js';
 import type { Hex } from '../domain/order.js';
 import type { SettlementStore, SweepQuery } from '../settlement/ports.js';
 import { chainEventsOfOrder, type ChainStateRepository } from './chain-state-repo.js';
-import type { EscrowRepository } from './escrows-repo.js';
+import { EscrowRepository } from './escrows-repo.js';
 import { numeric, toBigInt } from './convert.js';
 import type { DB } from './schema.js';
 import { assertFence, type Fence } from './fence.js';
@@ -21,12 +21,21 @@ export class SettlementRepository implements SettlementStore {
     private readonly db: Kysely<DB>,
     private readonly chainState: ChainStateRepository,
     private readonly escrows: EscrowRepository,
-    /** Fences the coordinator's cursor with the leadership epoch (fence.ts). */
+    /** Fences the coordinator's writes (its cursor, the escrow projection) with the leadership epoch (fence.ts). */
     private readonly fence?: Fence,
   ) {}
 
   async projectEscrow(update: ChainEventUpdate): Promise<void> {
-    await this.escrows.upsertFromUpdate(update);
+    if (this.fence === undefined) {
+      await this.escrows.upsertFromUpdate(update);
+      return;
+    }
+    // Fenced like every other write of the leader's duties: a stale leader's projection is refused.
+    const fence = this.fence;
+    await this.db.transaction().execute(async (trx) => {
+      await assertFence(trx, fence);
+      await new EscrowRepository(trx).upsertFromUpdate(update);
+    });
   }
 
   listEvents(afterSeq: bigint, limit: number) {

@@ -51,12 +51,14 @@ describe('leadership epoch fencing', () => {
       stale.orders.transitionGuarded(hash, ['active'], 'src_escrowed', { type: 'src_escrowed' }, undefined, () => null),
     ).rejects.toBeInstanceOf(FencedError);
     await expect(stale.settlement.saveCursor(99n)).rejects.toBeInstanceOf(FencedError);
+    await expect(stale.settlement.projectEscrow({ event: created('31337', 11n, 3), status: 'observed' })).rejects.toBeInstanceOf(FencedError);
 
     // Nothing of it reached the store.
     expect((await chain.getCursor('31337'))?.height).toBe(10n);
     expect(await chain.pending('31337')).toHaveLength(1);
     expect((await orders.get(hash))?.status).toBe('active');
     expect(await new SettlementRepository(db, chain, new EscrowRepository(db)).loadCursor()).toBe(0n);
+    expect(await new EscrowRepository(db).list()).toHaveLength(0);
 
     // The new leader writes; an instance that gave leadership up writes nothing.
     await chain.fenced(newLeader).apply({ chain: '31337', cursor: block(11n), observed: [created('31337', 11n, 2)] });
