@@ -16,9 +16,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Folders compiled into dist/ (tests, benches and the contract compilers are not shipped). */
 export const SHIPPED_DIRS = ['src', 'cardano-tx', 'contracts/cardano', 'contracts/evm', 'devnet', 'scripts', 'resolver', 'cli', 'client'];
-const SKIPPED = [/\.test\.ts$/, /^contracts\/evm\/(test|src)\//, /^contracts\/evm\/(build|gas-report)\.ts$/, /^contracts\/cardano\/(build|validator)\.ts$/];
+const SKIPPED = [/\.test\.ts$/, /^contracts\/evm\/(test|src)\//, /^contracts\/evm\/(build|gas-report)\.ts$/, /^contracts\/cardano\/(build|validator|order-validator)\.ts$/];
 /** Files read at run time through `import.meta.url`. */
-export const RUNTIME_ASSETS = ['contracts/cardano/escrow.plutus.json', 'devnet/cardano/schema', 'src/api/http/dashboard'];
+export const RUNTIME_ASSETS = ['contracts/cardano/escrow.plutus.json', 'contracts/cardano/order.plutus.json', 'devnet/cardano/schema', 'src/api/http/dashboard'];
 
 function sources(dir: string): string[] {
   const out: string[] = [];
