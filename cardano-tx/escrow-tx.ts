@@ -206,6 +206,18 @@ export function assembleSpend(builder: TxBuilder, script: Core.Script, plans: Sp
       builder.addOutput(o);
     }
   }
+  return provideScriptSpend(builder, script, plans);
+}
+
+/**
+ * What every script spend adds after its inputs and outputs (escrow and order alike): the
+ * script, the first validity bounds the plans name, and each required signer once.
+ */
+export function provideScriptSpend(
+  builder: TxBuilder,
+  script: Core.Script,
+  plans: { validFromSlot?: number; validUntilSlot?: number; requiredSigners: string[] }[],
+): TxBuilder {
   builder.provideScript(script);
   const from = plans.map((p) => p.validFromSlot).find((s) => s !== undefined);
   const until = plans.map((p) => p.validUntilSlot).find((s) => s !== undefined);

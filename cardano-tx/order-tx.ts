@@ -26,7 +26,17 @@ import {
   type OrderDatum,
   type OrderRedeemer,
 } from '../src/chains/cardano/order-datum.js';
-import { chainNow, escrowTermsData, escrowValue, finish, fundedBuilder, type EscrowTxContext, type EscrowTxResult, type OutRef } from './escrow-tx.js';
+import {
+  chainNow,
+  escrowTermsData,
+  escrowValue,
+  finish,
+  fundedBuilder,
+  provideScriptSpend,
+  type EscrowTxContext,
+  type EscrowTxResult,
+  type OutRef,
+} from './escrow-tx.js';
 
 /** The widest validity interval the order script accepts for a Fill (contracts/cardano/order-validator.ts). */
 export const MAX_FILL_VALIDITY_MS = 180_000;
@@ -146,13 +156,7 @@ export function assembleOrderSpend(builder: TxBuilder, script: Core.Script, plan
       builder.addOutput(o);
     }
   }
-  builder.provideScript(script);
-  const from = plans.map((p) => p.validFromSlot).find((s) => s !== undefined);
-  const until = plans.map((p) => p.validUntilSlot).find((s) => s !== undefined);
-  if (from !== undefined) builder.setValidFrom(Core.Slot(from));
-  if (until !== undefined) builder.setValidUntil(Core.Slot(until));
-  for (const s of new Set(plans.flatMap((p) => p.requiredSigners))) builder.addRequiredSigner(Core.Ed25519KeyHashHex(s));
-  return builder;
+  return provideScriptSpend(builder, script, plans);
 }
 
 export interface FillOptions {
